@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { accountRoutes } from './account/routes.ts';
+import { authRoutes } from './auth/routes.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/database.ts';
+import { text } from './i18n/de.ts';
+import { createMailOutbox } from './mail/outbox.ts';
+import { startJobQueue } from './mail/queue.ts';
+import { createMailRenderer } from './mail/templates.ts';
+import { createFileTransport, createSmtpTransport, type MailTransport } from './mail/transport.ts';
+import { startMailWorker } from './mail/worker.ts';
+import { pageRoutes } from './pages/routes.ts';
+import { linkRoutes } from './passwords/routes.ts';
+import { setupRoutes } from './setup/routes.ts';
+import { registerErrorPages } from './web/errors.ts';
+import { takeFlash } from './web/flash.ts';
+import { loggerOptions } from './web/logger.ts';
+import { registerSecurity } from './web/security.ts';
+import './web/types.ts';
+
+export const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
+const publicDir = fileURLToPath(new URL('../public', import.meta.url));
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+  clock?: Clock;
+  /** Where development output goes (mail file notices); server.ts passes the console. */
+  printLine?: (line: string) => void;
+  /** A log destination (tests collect lines to prove no secret gets there). */
+  logStream?: NodeJS.WritableStream;
+  /** Tests may run without the background mail worker and drive deliveries themselves. */
+  startWorker?: boolean;
+}
+
+export function createViews(production: boolean): Eta {
+  return new Eta({ views: viewsDir, cache: production, autoEscape: true, autoTrim: [false, 'nl'] });
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    // Fastify also takes a hop count here; its type declaration only lists the other forms.
+    trustProxy: config.trustProxy as boolean | string[],
+    bodyLimit: 256 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+
+  const eta = createViews(config.production);
+  const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
+  const transport: MailTransport = config.smtpUrl
+    ? createSmtpTransport(config.smtpUrl, config.mailFrom)
+    : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
+
+  app.decorate('db', database.db);
+  app.decorate('clock', clock);
+  app.decorate('config', config);
+  app.decorate('boss', boss);
+  app.decorate('outbox', createMailOutbox(boss));
+  app.decorate('secureCookies', config.secureCookies);
+
+  app.addHook('onClose', async () => {
+    await boss.stop({ graceful: true, timeout: 10_000 });
+    transport.close();
+  });
+
+  if (options.startWorker !== false) {
+    await startMailWorker(boss, { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log }, config.mailPollingSeconds);
+  }
+
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1h' });
+  await app.register(fastifyView, { engine: { eta }, root: viewsDir, layout: 'layout.eta', production: config.production });
+  await registerSecurity(app);
+
+  app.decorateReply('page', function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200) {
+    const request = this.request;
+    const account = request.session?.account ?? null;
+    return this.code(status).view(template, {
+      t: text,
+      me: account,
+      csrfToken: this.generateCsrf(),
+      flash: takeFlash(request, this),
+      supportEmail: config.supportEmail,
+      path: request.url.split('?')[0],
+      title: '',
+      values: {},
+      errors: {},
+      ...data,
+    });
+  });
+
+  registerErrorPages(app);
+  await app.register(pageRoutes);
+  await app.register(authRoutes);
+  await app.register(accountRoutes);
+  await app.register(linkRoutes);
+  await app.register(setupRoutes);
+  return app;
+}

@@ -1,0 +1,45 @@
+import type { Executor } from '../db/database.ts';
+
+export type AuditAction =
+  | 'setup.completed'
+  | 'account.created'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.throttled'
+  | 'logout'
+  | 'session.expired'
+  | 'link.issued'
+  | 'link.used'
+  | 'link.revoked'
+  | 'link.requested'
+  | 'link.sent'
+  | 'link.delivery_failed'
+  | 'password.changed';
+
+export interface AuditEvent {
+  action: AuditAction;
+  at: Date;
+  actorId?: string | null;
+  subjectId?: string | null;
+  resellerId?: string | null;
+  tenantId?: string | null;
+  ip?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Every change of an account, tenant, link or import leaves one of these, written in the change's transaction. */
+export async function recordAuditEvent(db: Executor, event: AuditEvent): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      occurred_at: event.at,
+      action: event.action,
+      actor_account_id: event.actorId ?? null,
+      subject_account_id: event.subjectId ?? null,
+      reseller_id: event.resellerId ?? null,
+      tenant_id: event.tenantId ?? null,
+      ip: event.ip ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute();
+}

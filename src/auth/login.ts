@@ -1,0 +1,102 @@
+import { recordAuditEvent } from '../audit/audit.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import type { Role } from '../db/types.ts';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../passwords/hashing.ts';
+import { revokeAccountLinks } from '../passwords/links.ts';
+import { accountKey, accountPolicy, clearLoginFailures, findBlockedUntil, ipKey, ipPolicy, recordLoginFailure } from './throttle.ts';
+
+export interface SignedInAccount {
+  id: string;
+  role: Role;
+  login: string;
+  firstName: string;
+  lastName: string;
+  resellerId: string | null;
+  tenantId: string | null;
+}
+
+export type LoginResult =
+  | { kind: 'ok'; account: SignedInAccount }
+  | { kind: 'failed' }
+  | { kind: 'throttled'; until: Date };
+
+/**
+ * Checks a login. A success with the current password also kills every outstanding
+ * set-password link of the account (DESIGN 1.3: the password wins, the link dies).
+ * Unknown logins, disabled accounts and wrong passwords all cost one argon2 verification
+ * and answer the same.
+ */
+export async function authenticate(db: Db, clock: Clock, input: { login: string; password: string; ip: string }): Promise<LoginResult> {
+  const now = clock.now();
+  const keys = [accountKey(input.login), ipKey(input.ip)];
+  const blockedUntil = await findBlockedUntil(db, keys, now);
+  if (blockedUntil) {
+    // The typed login is not recorded: people type passwords into the login field.
+    await recordAuditEvent(db, { action: 'login.throttled', at: now, ip: input.ip });
+    return { kind: 'throttled', until: blockedUntil };
+  }
+
+  const account = await db
+    .selectFrom('accounts')
+    .select(['id', 'role', 'login', 'first_name', 'last_name', 'reseller_id', 'tenant_id', 'status', 'password_hash'])
+    .where((eb) => eb(eb.fn('lower', ['login']), '=', input.login.trim().toLocaleLowerCase('de-DE')))
+    .executeTakeFirst();
+
+  const valid = account?.password_hash && account.status === 'active'
+    ? await verifyPassword(account.password_hash, input.password)
+    : await verifyAgainstDummy(input.password);
+
+  if (!account || !valid) {
+    const failedAt = clock.now();
+    await recordLoginFailure(db, keys[0]!, accountPolicy, failedAt);
+    await recordLoginFailure(db, keys[1]!, ipPolicy, failedAt);
+    await recordAuditEvent(db, {
+      action: 'login.failed',
+      at: failedAt,
+      subjectId: account?.id ?? null,
+      resellerId: account?.reseller_id ?? null,
+      tenantId: account?.tenant_id ?? null,
+      ip: input.ip,
+    });
+    return { kind: 'failed' };
+  }
+
+  const rehash = needsRehash(account.password_hash!) ? await hashPassword(input.password) : null;
+  await db.transaction().execute(async (trx) => {
+    await revokeAccountLinks(trx, account, now, 'password-login', account.id);
+    await trx
+      .updateTable('accounts')
+      .set({ last_login_at: now, ...(rehash ? { password_hash: rehash } : {}) })
+      .where('id', '=', account.id)
+      .execute();
+    await clearLoginFailures(trx, keys[0]!);
+    await recordAuditEvent(trx, {
+      action: 'login.succeeded',
+      at: now,
+      actorId: account.id,
+      subjectId: account.id,
+      resellerId: account.reseller_id,
+      tenantId: account.tenant_id,
+      ip: input.ip,
+      details: rehash ? { rehashed: true } : {},
+    });
+  });
+  return {
+    kind: 'ok',
+    account: {
+      id: account.id,
+      role: account.role,
+      login: account.login,
+      firstName: account.first_name,
+      lastName: account.last_name,
+      resellerId: account.reseller_id,
+      tenantId: account.tenant_id,
+    },
+  };
+}
+
+export function startPathFor(role: Role): string {
+  if (role === 'user') return '/meine-anwendungen';
+  return '/konto';
+}

@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import { MINUTE } from '../clock.ts';
+import type { Executor } from '../db/database.ts';
+
+// Growing delays instead of a lockout: after a few free attempts every further failure doubles
+// the wait, capped at 15 minutes, and a quiet window forgets the count. That keeps a guesser
+// to about ten tries per 15 minutes per login while a real user is never locked out for good.
+// State lives in Postgres, so every instance sees the same counts.
+
+export interface ThrottlePolicy {
+  freeFailures: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+  windowMs: number;
+}
+
+export const accountPolicy: ThrottlePolicy = { freeFailures: 4, firstDelayMs: 15_000, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
+// An office behind one address has many people; the per-IP limit only stops spraying.
+export const ipPolicy: ThrottlePolicy = { freeFailures: 30, firstDelayMs: 15_000, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
+
+export function accountKey(login: string): string {
+  return `login:${login.trim().toLocaleLowerCase('de-DE')}`;
+}
+
+export function ipKey(ip: string): string {
+  return `ip:${ip}`;
+}
+
+export function delayAfter(failures: number, policy: ThrottlePolicy): number {
+  if (failures <= policy.freeFailures) return 0;
+  return Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** (failures - policy.freeFailures - 1));
+}
+
+/** The latest moment any of the keys is blocked until, or null when none is blocked now. */
+export async function findBlockedUntil(db: Executor, keys: string[], now: Date): Promise<Date | null> {
+  const row = await db
+    .selectFrom('login_throttle')
+    .select((eb) => eb.fn.max('blocked_until').as('until'))
+    .where('key', 'in', keys)
+    .where('blocked_until', '>', now)
+    .executeTakeFirst();
+  return row?.until ? new Date(row.until) : null;
+}
+
+export async function recordLoginFailure(db: Executor, key: string, policy: ThrottlePolicy, now: Date): Promise<number> {
+  const windowStart = new Date(now.getTime() - policy.windowMs);
+  const row = await db
+    .insertInto('login_throttle')
+    .values({ key, failures: 1, window_started_at: now, blocked_until: null })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        failures: sql`case when login_throttle.window_started_at < ${windowStart} and (login_throttle.blocked_until is null or login_throttle.blocked_until < ${now}) then 1 else login_throttle.failures + 1 end`,
+        window_started_at: sql`case when login_throttle.window_started_at < ${windowStart} and (login_throttle.blocked_until is null or login_throttle.blocked_until < ${now}) then ${now}::timestamptz else login_throttle.window_started_at end`,
+      }),
+    )
+    .returning('failures')
+    .executeTakeFirstOrThrow();
+  const delay = delayAfter(row.failures, policy);
+  if (delay > 0) {
+    await db.updateTable('login_throttle').set({ blocked_until: new Date(now.getTime() + delay) }).where('key', '=', key).execute();
+  }
+  return row.failures;
+}
+
+export async function clearLoginFailures(db: Executor, key: string): Promise<void> {
+  await db.deleteFrom('login_throttle').where('key', '=', key).execute();
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface ImpressumConfig {
+  company: string;
+  address: string;
+  representative: string;
+  email: string;
+  phone: string;
+  register: string;
+  vatId: string;
+}
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  baseUrl: URL;
+  secureCookies: boolean;
+  databaseUrl: string | null;
+  dataDir: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  sessionSecret: string;
+  trustProxy: boolean | number | string[];
+  supportEmail: string;
+  impressum: ImpressumConfig;
+  invitationLinkHours: number;
+  resetLinkHours: number;
+  mailRetryDelaySeconds: number;
+  mailRetryLimit: number;
+  mailPollingSeconds: number;
+  logLevel: string;
+}
+
+/** Thrown for a bad environment; server.ts prints the message as one line and exits with 1. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} muss eine ganze Zahl von ${min} bis ${max} sein (ist: "${raw}").`);
+  }
+  return value;
+}
+
+function readNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} muss eine Zahl von ${min} bis ${max} sein (ist: "${raw}").`);
+  }
+  return value;
+}
+
+function readUrl(name: string, raw: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} ist keine gültige URL (ist: "${raw}").`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} muss mit ${protocols.map((p) => `${p}//`).join(' oder ')} beginnen.`);
+  }
+  return url;
+}
+
+function readTrustProxy(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.some((e) => !/^[0-9a-fA-F.:/]+$/.test(e))) {
+    throw new ConfigError('TRUST_PROXY muss "false", "true", eine Anzahl von Proxy-Stufen oder eine Liste von IP-Adressen/Netzen sein.');
+  }
+  return entries;
+}
+
+const emailPattern = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+function readEmail(env: Env, name: string, fallback: string): string {
+  const value = env[name] || fallback;
+  if (!emailPattern.test(value)) throw new ConfigError(`${name} ist keine gültige E-Mail-Adresse (ist: "${value}").`);
+  return value;
+}
+
+/**
+ * In development the secret is generated once and kept in DATA_DIR, so sessions survive a restart
+ * without anyone having to invent a secret; production must bring its own.
+ */
+function readSessionSecret(env: Env, production: boolean, dataDir: string): string {
+  const given = env.SESSION_SECRET;
+  if (given) {
+    if (given.length < 32) throw new ConfigError('SESSION_SECRET muss mindestens 32 Zeichen lang sein.');
+    return given;
+  }
+  if (production) throw new ConfigError('SESSION_SECRET fehlt: im Produktivbetrieb (NODE_ENV=production) ist es Pflicht.');
+  const file = join(dataDir, 'session-secret');
+  try {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length >= 32) return stored;
+  } catch {
+    // not there yet: generated below
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = readInteger(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST || 'localhost';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  if (production && !env.BASE_URL) throw new ConfigError('BASE_URL fehlt: im Produktivbetrieb ist es Pflicht (z. B. https://portal.example.de).');
+  const baseUrl = readUrl('BASE_URL', env.BASE_URL || `http://localhost:${port}`, ['http:', 'https:']);
+  if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
+    throw new ConfigError('BASE_URL darf nur Schema, Host und Port enthalten (kein Pfad), z. B. https://portal.example.de.');
+  }
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl) readUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  const smtpUrl = env.SMTP_URL || null;
+  if (smtpUrl) readUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
+
+  const impressumCompany = env.IMPRESSUM_COMPANY;
+  const impressumAddress = env.IMPRESSUM_ADDRESS;
+  if (production && !impressumCompany) throw new ConfigError('IMPRESSUM_COMPANY fehlt: das Impressum ist in Deutschland Pflicht.');
+  if (production && !impressumAddress) throw new ConfigError('IMPRESSUM_ADDRESS fehlt: das Impressum ist in Deutschland Pflicht.');
+
+  const supportEmail = readEmail(env, 'SUPPORT_EMAIL', 'agilas-support@okit.de');
+  const invitationLinkHours = readInteger(env, 'INVITATION_LINK_HOURS', 72, 1, 24 * 30);
+  const resetLinkHours = readInteger(env, 'RESET_LINK_HOURS', 24, 1, 24 * 30);
+
+  return {
+    production,
+    port,
+    host,
+    baseUrl,
+    secureCookies: baseUrl.protocol === 'https:',
+    databaseUrl,
+    dataDir,
+    smtpUrl,
+    mailFrom: env.MAIL_FROM || `AgileAS Portal <no-reply@${baseUrl.hostname === 'localhost' ? 'localhost.localdomain' : baseUrl.hostname}>`,
+    sessionSecret: readSessionSecret(env, production, dataDir),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
+    supportEmail,
+    impressum: {
+      company: impressumCompany || 'OKIT GmbH (Beispieldaten – IMPRESSUM_COMPANY setzen)',
+      address: impressumAddress || 'Musterstraße 1, 12345 Musterstadt (IMPRESSUM_ADDRESS setzen)',
+      representative: env.IMPRESSUM_REPRESENTATIVE || '',
+      email: env.IMPRESSUM_EMAIL || supportEmail,
+      phone: env.IMPRESSUM_PHONE || '',
+      register: env.IMPRESSUM_REGISTER || '',
+      vatId: env.IMPRESSUM_VAT_ID || '',
+    },
+    invitationLinkHours,
+    resetLinkHours,
+    mailRetryDelaySeconds: readInteger(env, 'MAIL_RETRY_DELAY_SECONDS', 30, 1, 3600),
+    mailRetryLimit: readInteger(env, 'MAIL_RETRY_LIMIT', 10, 0, 100),
+    mailPollingSeconds: readNumber(env, 'MAIL_POLLING_SECONDS', 2, 0.5, 60),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

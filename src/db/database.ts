@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types.ts';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Either the database or an open transaction: query functions accept both. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  /** The embedded instance when running on PGlite; the job queue talks to it directly. */
+  pglite: PGlite | null;
+  connectionString: string | null;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | null;
+  /** Folder for the embedded database; null keeps PGlite in memory (tests). */
+  pgliteDir: string | null;
+  /** An existing PGlite instance (tests clone a migrated one). */
+  pglite?: PGlite;
+  poolSize?: number;
+}
+
+// Dates come back as Date objects on both engines; bigint counts as numbers are safe for our sizes.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, pglite: null, connectionString: options.databaseUrl, close: () => db.destroy() };
+  }
+  let pglite = options.pglite;
+  if (!pglite) {
+    if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+    pglite = await PGlite.create(options.pgliteDir ? join(options.pgliteDir) : undefined, {
+      parsers: { 20: (value: string) => Number(value) },
+    });
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  return { db, pglite, connectionString: null, close: () => db.destroy() };
+}

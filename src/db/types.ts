@@ -1,0 +1,139 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<Record<string, unknown>, string, string>;
+
+export type Role = 'operator' | 'reseller' | 'user';
+export type AccountStatus = 'active' | 'disabled';
+export type LinkKind = 'invitation' | 'reset';
+export type DeliveryState = 'queued' | 'sent' | 'retrying' | 'failed' | 'dropped';
+export type MailKind = 'invitation' | 'reset' | 'password-changed';
+
+export interface ResellerTable {
+  id: Generated<string>;
+  name: string;
+  customer_number: string | null;
+  street: string | null;
+  postal_code: string | null;
+  city: string | null;
+  country: Generated<string>;
+  vat_id: string | null;
+  phone: string | null;
+  email: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface TenantTable {
+  id: Generated<string>;
+  reseller_id: string;
+  name: string;
+  customer_number: string | null;
+  street: string;
+  postal_code: string;
+  city: string;
+  country: Generated<string>;
+  vat_id: string | null;
+  phone: string | null;
+  email: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AccountTable {
+  id: Generated<string>;
+  role: Role;
+  reseller_id: string | null;
+  tenant_id: string | null;
+  login: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  password_hash: string | null;
+  password_changed_at: Timestamp | null;
+  status: Generated<AccountStatus>;
+  last_login_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PasswordLinkTable {
+  id: Generated<string>;
+  account_id: string;
+  kind: LinkKind;
+  token_hash: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface MailDeliveryTable {
+  id: Generated<string>;
+  kind: MailKind;
+  account_id: string;
+  link_id: string | null;
+  state: Generated<DeliveryState>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface SessionTable {
+  id_hash: string;
+  account_id: string | null;
+  data: Json;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+export interface AuditEventTable {
+  id: ColumnType<string, never, never>;
+  occurred_at: Timestamp;
+  action: string;
+  actor_account_id: string | null;
+  subject_account_id: string | null;
+  reseller_id: string | null;
+  tenant_id: string | null;
+  ip: string | null;
+  details: Json;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+  blocked_until: Timestamp | null;
+}
+
+export interface SetupTokenTable {
+  id: Generated<string>;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface Database {
+  resellers: ResellerTable;
+  tenants: TenantTable;
+  accounts: AccountTable;
+  password_links: PasswordLinkTable;
+  mail_deliveries: MailDeliveryTable;
+  sessions: SessionTable;
+  audit_events: AuditEventTable;
+  login_throttle: LoginThrottleTable;
+  setup_tokens: SetupTokenTable;
+}
+
+export type Account = Selectable<AccountTable>;
+export type NewAccount = Insertable<AccountTable>;
+export type AccountUpdate = Updateable<AccountTable>;
+export type PasswordLink = Selectable<PasswordLinkTable>;
+export type Reseller = Selectable<ResellerTable>;
+export type Tenant = Selectable<TenantTable>;

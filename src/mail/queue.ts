@@ -1,0 +1,32 @@
+import { fromPglite, PgBoss } from 'pg-boss';
+import type { FastifyBaseLogger } from 'fastify';
+import type { DatabaseHandle } from '../db/database.ts';
+import { MAIL_QUEUE } from './outbox.ts';
+
+export interface QueueSettings {
+  retryLimit: number;
+  retryDelaySeconds: number;
+}
+
+/**
+ * pg-boss keeps the queue in Postgres, so jobs survive restarts and are shared by every
+ * instance. On PGlite it goes through pg-boss's PGlite adapter: PGlite runs one statement at a
+ * time and waits for an open transaction to finish, so pg-boss cannot slip into one of ours;
+ * jobs queued from inside our transactions use that transaction (see outbox.ts).
+ */
+export async function startJobQueue(handle: DatabaseHandle, settings: QueueSettings, log: FastifyBaseLogger): Promise<PgBoss> {
+  const boss = handle.pglite
+    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite' })
+    : new PgBoss({ connectionString: handle.connectionString ?? undefined, max: 4, application_name: 'agileas-portal-queue' });
+  boss.on('error', (error) => log.error({ err: error }, 'Job-Queue-Fehler'));
+  await boss.start();
+  await boss.createQueue(MAIL_QUEUE, {
+    retryLimit: settings.retryLimit,
+    retryDelay: settings.retryDelaySeconds,
+    retryBackoff: true,
+    retryDelayMax: 3600,
+    // A send that hangs longer than this is treated as failed and retried.
+    expireInSeconds: 300,
+  });
+  return boss;
+}

@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/database.ts';
+
+// Letters that Unicode does not decompose into a base letter plus accent.
+const special: Record<string, string> = {
+  ä: 'ae', ö: 'oe', ü: 'ue', ß: 'ss', ẞ: 'ss',
+  æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ŋ: 'n', ħ: 'h',
+};
+
+/** One part of a login: lower case, German umlauts spelled out, other accents dropped, spaces and hyphens as "-". */
+export function toLoginPart(name: string): string {
+  let out = '';
+  for (const char of name.toLocaleLowerCase('de-DE')) {
+    const mapped = special[char];
+    if (mapped) {
+      out += mapped;
+      continue;
+    }
+    for (const c of char.normalize('NFD')) {
+      if (/[a-z0-9]/.test(c)) out += c;
+      else if (c === ' ' || c === '-' || c === '\u00a0') out += '-';
+    }
+  }
+  return out.replace(/-{2,}/g, '-').replace(/^-|-$/g, '');
+}
+
+/** "vorname.nachname"; a name with no usable letters falls back so that a login always exists. */
+export function loginBaseFor(firstName: string, lastName: string): string {
+  const parts = [toLoginPart(firstName), toLoginPart(lastName)].filter(Boolean);
+  return parts.length ? parts.join('.').slice(0, 60) : 'anwender';
+}
+
+/**
+ * The first free login for a base: "base", then "base2", "base3" … A transaction-scoped advisory
+ * lock on the base serialises creators of the same name across every instance, so two resellers
+ * creating "Jörg Müller" at the same moment get two logins and no error. Call inside the
+ * transaction that inserts the account.
+ */
+export async function allocateLogin(trx: Tx, base: string): Promise<string> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`login:${base}`}))`.execute(trx);
+  const taken = await trx
+    .selectFrom('accounts')
+    .select(sql<string>`lower(login)`.as('login'))
+    .where(sql<string>`lower(login)`, 'like', `${base.replace(/[\\%_]/g, '\\$&')}%`)
+    .execute();
+  const used = new Set(taken.map((r) => r.login));
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n++) {
+    if (!used.has(`${base}${n}`)) return `${base}${n}`;
+  }
+}

@@ -1,0 +1,116 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession from '@fastify/session';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseSessionStore } from '../auth/session-store.ts';
+import { text } from '../i18n/de.ts';
+import { setFlash } from './flash.ts';
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export class ForeignOriginError extends Error {
+  readonly statusCode = 403;
+  readonly code = 'FST_CSRF_FOREIGN_ORIGIN';
+}
+
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-sid' : 'sid';
+}
+
+/** Headers, cookies, sessions, CSRF, rate limits and the login guard: everything every route gets. */
+export async function registerSecurity(app: FastifyInstance): Promise<void> {
+  const { config } = app;
+  const secure = config.secureCookies;
+
+  await app.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        ...(secure ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    // Every page may carry a token in its URL or come from one; no page leaks a referrer.
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+
+  await app.register(fastifyCookie, { secret: config.sessionSecret });
+
+  await app.register(fastifySession, {
+    secret: config.sessionSecret,
+    cookieName: sessionCookieName(secure),
+    store: new DatabaseSessionStore(app.db, app.clock),
+    saveUninitialized: false,
+    // Saved only when changed; idle and absolute timeouts are enforced by the store.
+    rolling: false,
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure },
+  });
+
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: secure ? '__Host-csrf' : 'csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true },
+    getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+  });
+
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(text.pages.tooManyText), { statusCode: 429, retryAfter: context.after }),
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (safeMethods.has(request.method)) return;
+    checkOrigin(request, config.baseUrl.origin);
+    await new Promise<void>((resolve, reject) => {
+      app.csrfProtection(request, reply, (error?: Error) => (error ? reject(error) : resolve()));
+    });
+  });
+
+  app.addHook('preHandler', async (request, reply) => requireLogin(request, reply, secure));
+
+  // Pages behind a login (and the link pages) must not come back from a cache after logout.
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
+  });
+}
+
+function checkOrigin(request: FastifyRequest, ownOrigin: string): void {
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== ownOrigin) throw new ForeignOriginError('Fremde Herkunft');
+  if (origin === undefined && request.headers['sec-fetch-site'] === 'cross-site') throw new ForeignOriginError('Fremde Herkunft');
+}
+
+async function requireLogin(request: FastifyRequest, reply: FastifyReply, secure: boolean): Promise<void> {
+  if (request.is404 || request.routeOptions.config.public || request.url.startsWith('/static/')) return;
+  const account = request.session.account;
+  if (!account) {
+    const hadSession = Boolean(request.cookies[sessionCookieName(secure)]);
+    setFlash(reply, hadSession ? text.session.expired : text.session.required);
+    const next = request.method === 'GET' ? `?weiter=${encodeURIComponent(request.url)}` : '';
+    await reply.redirect(`/anmelden${next}`, 303);
+    return;
+  }
+  const roles = request.routeOptions.config.roles;
+  if (roles && !roles.includes(account.role)) {
+    await reply.page('pages/forbidden.eta', {}, 403);
+  }
+}
+
+/** Only same-site paths are followed after login, never another host. */
+export function safeNextPath(value: unknown): string | null {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return null;
+  if (value.startsWith('/anmelden') || value.startsWith('/abmelden')) return null;
+  return value.length <= 500 ? value : null;
+}

@@ -1,0 +1,34 @@
+import type { PgBoss } from 'pg-boss';
+import type { SignedInAccount } from '../auth/login.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { Role } from '../db/types.ts';
+import type { MailOutbox } from '../mail/outbox.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    clock: Clock;
+    config: Config;
+    outbox: MailOutbox;
+    boss: PgBoss;
+    secureCookies: boolean;
+  }
+  interface FastifyReply {
+    /** Renders a page inside the layout, with the shared data every page needs. */
+    page(template: string, data?: Record<string, unknown>, status?: number): FastifyReply;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a session (login, link pages, Impressum, Hilfe). */
+    public?: boolean;
+    /** Roles allowed; absent means every signed-in role. */
+    roles?: readonly Role[];
+  }
+}
+
+declare module 'fastify' {
+  interface Session {
+    account?: SignedInAccount;
+  }
+}
