@@ -1,7 +1,10 @@
 import { fromPglite, PgBoss } from 'pg-boss';
-import type { FastifyBaseLogger } from 'fastify';
 import type { DatabaseHandle } from '../db/database.ts';
 import { MAIL_QUEUE } from './outbox.ts';
+
+export interface QueueLog {
+  error(details: { err: unknown }, message: string): void;
+}
 
 export interface QueueSettings {
   retryLimit: number;
@@ -14,7 +17,7 @@ export interface QueueSettings {
  * time and waits for an open transaction to finish, so pg-boss cannot slip into one of ours;
  * jobs queued from inside our transactions use that transaction (see outbox.ts).
  */
-export async function startJobQueue(handle: DatabaseHandle, settings: QueueSettings, log: FastifyBaseLogger): Promise<PgBoss> {
+export async function startJobQueue(handle: DatabaseHandle, settings: QueueSettings, log: QueueLog): Promise<PgBoss> {
   const boss = handle.pglite
     ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite' })
     : new PgBoss({ connectionString: handle.connectionString ?? undefined, max: 4, application_name: 'agileas-portal-queue' });

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { systemClock } from './clock.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createMailOutbox } from './mail/outbox.ts';
+import { startJobQueue } from './mail/queue.ts';
+import { issuePasswordLink } from './passwords/links.ts';
+import { createAccount } from './users/accounts.ts';
+import { checkEmail, checkPersonName, tidy } from './web/forms.ts';
+
+// npm run admin -- create-operator --first-name … --last-name … --email …
+// Creates an operator without a password and queues the invitation link; the running portal's
+// mail worker sends it (on the embedded database: stop the portal first, it is single-process).
+
+const usage = 'Aufruf: npm run admin -- create-operator --first-name <Vorname> --last-name <Nachname> --email <E-Mail>';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+const { positionals, values } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { 'first-name': { type: 'string' }, 'last-name': { type: 'string' }, email: { type: 'string' } },
+    });
+  } catch (error) {
+    return fail(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+  }
+})();
+
+if (positionals[0] !== 'create-operator') fail(usage);
+const firstName = tidy(values['first-name'] ?? '');
+const lastName = tidy(values['last-name'] ?? '');
+const email = (values.email ?? '').trim();
+const problem =
+  (checkPersonName(firstName, '--first-name') && `--first-name: ${checkPersonName(firstName, 'einen Vornamen')}`) ||
+  (checkPersonName(lastName, '--last-name') && `--last-name: ${checkPersonName(lastName, 'einen Nachnamen')}`) ||
+  (checkEmail(email, 'eine E-Mail-Adresse') && `--email: ${checkEmail(email, 'eine E-Mail-Adresse')}`);
+if (problem) fail(`${problem}\n${usage}`);
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(`Konfigurationsfehler: ${error.message}`);
+  throw error;
+}
+
+const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
+try {
+  await migrateToLatest(database.db);
+  const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, { error: ({ err }, message) => process.stderr.write(`${message}: ${String(err)}\n`) });
+  const outbox = createMailOutbox(boss);
+  const at = systemClock.now();
+  const account = await database.db.transaction().execute(async (trx) => {
+    const created = await createAccount(trx, { role: 'operator', resellerId: null, tenantId: null, firstName, lastName, email }, { actorId: null, at });
+    await issuePasswordLink(trx, outbox, { invitationHours: config.invitationLinkHours, resetHours: config.resetLinkHours }, { accountId: created.id, actorId: null, at });
+    return created;
+  });
+  await boss.stop({ graceful: true, timeout: 5000 });
+  process.stdout.write(`Betriebs-Zugang angelegt: Login „${account.login}“. Die Einladung an ${email} ist in der Mail-Warteschlange; das Portal verschickt sie.\n`);
+} finally {
+  await database.close();
+}
