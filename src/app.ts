@@ -24,6 +24,11 @@ import { takeFlash } from './web/flash.ts';
 import { loggerOptions } from './web/logger.ts';
 import { registerSecurity } from './web/security.ts';
 import './web/types.ts';
+import { currentWorkspace, selectedTenant } from './workspace/context.ts';
+import { tenantRoutes } from './tenants/routes.ts';
+import { userRoutes } from './users/routes.ts';
+import { resellerRoutes } from './resellers/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
 
 export const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
 const publicDir = fileURLToPath(new URL('../public', import.meta.url));
@@ -89,6 +94,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return this.code(status).view(template, {
       t: text,
       me: account,
+      workspace: currentWorkspace(request),
+      selectedTenant: selectedTenant(request),
       csrfToken: this.generateCsrf(),
       flash: takeFlash(request, this),
       supportEmail: config.supportEmail,
@@ -106,5 +113,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accountRoutes);
   await app.register(linkRoutes);
   await app.register(setupRoutes);
+  await app.register(tenantRoutes);
+  await app.register(userRoutes);
+  await app.register(resellerRoutes);
+  await app.register(auditRoutes);
   return app;
 }

@@ -14,7 +14,18 @@ export type AuditAction =
   | 'link.requested'
   | 'link.sent'
   | 'link.delivery_failed'
-  | 'password.changed';
+  | 'password.changed'
+  | 'account.updated'
+  | 'account.disabled'
+  | 'account.enabled'
+  | 'tenant.created'
+  | 'tenant.updated'
+  | 'tenant.selected'
+  | 'reseller.created'
+  | 'reseller.updated'
+  | 'support.entered'
+  | 'support.left'
+  | 'access.denied';
 
 export interface AuditEvent {
   action: AuditAction;

@@ -13,6 +13,7 @@ export interface SignedInAccount {
   firstName: string;
   lastName: string;
   resellerId: string | null;
+  resellerName: string | null;
   tenantId: string | null;
 }
 
@@ -39,7 +40,8 @@ export async function authenticate(db: Db, clock: Clock, input: { login: string;
 
   const account = await db
     .selectFrom('accounts')
-    .select(['id', 'role', 'login', 'first_name', 'last_name', 'reseller_id', 'tenant_id', 'status', 'password_hash'])
+    .leftJoin('resellers', 'resellers.id', 'accounts.reseller_id')
+    .select(['accounts.id', 'role', 'login', 'first_name', 'last_name', 'reseller_id', 'tenant_id', 'status', 'password_hash', 'resellers.name as reseller_name'])
     .where((eb) => eb(eb.fn('lower', ['login']), '=', input.login.trim().toLocaleLowerCase('de-DE')))
     .executeTakeFirst();
 
@@ -91,6 +93,7 @@ export async function authenticate(db: Db, clock: Clock, input: { login: string;
       firstName: account.first_name,
       lastName: account.last_name,
       resellerId: account.reseller_id,
+      resellerName: account.reseller_name,
       tenantId: account.tenant_id,
     },
   };
@@ -98,5 +101,6 @@ export async function authenticate(db: Db, clock: Clock, input: { login: string;
 
 export function startPathFor(role: Role): string {
   if (role === 'user') return '/meine-anwendungen';
-  return '/konto';
+  if (role === 'reseller') return '/mandanten';
+  return '/reseller';
 }

@@ -22,6 +22,7 @@ export interface ResellerTable {
   vat_id: string | null;
   phone: string | null;
   email: string | null;
+  tenant_count: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -38,6 +39,7 @@ export interface TenantTable {
   vat_id: string | null;
   phone: string | null;
   email: string | null;
+  user_count: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

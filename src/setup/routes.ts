@@ -4,7 +4,8 @@ import { hashPassword } from '../passwords/hashing.ts';
 import { PASSWORD_MIN_LENGTH, validateNewPassword } from '../passwords/policy.ts';
 import { loginBaseFor } from '../users/login-name.ts';
 import { redirectWithFlash } from '../web/flash.ts';
-import { checkEmail, checkPersonName, hasErrors, readForm, tidy, type FormErrors } from '../web/forms.ts';
+import { readPersonForm, validatePerson } from '../users/person.ts';
+import { hasErrors, readForm } from '../web/forms.ts';
 import { completeSetup, isSetupTokenUsable } from './setup.ts';
 
 interface TokenParams {
@@ -26,15 +27,9 @@ export async function setupRoutes(app: FastifyInstance): Promise<void> {
     if (!(await isSetupTokenUsable(app.db, token, app.clock.now()))) {
       return reply.page('setup/invalid.eta', { title: text.setup.invalidTitle }, 410);
     }
-    const form = readForm(request.body, ['firstName', 'lastName', 'email', 'password', 'passwordRepeat']);
-    const values = { firstName: tidy(form.firstName), lastName: tidy(form.lastName), email: form.email.trim() };
-    const errors: FormErrors = {};
-    const firstNameError = checkPersonName(values.firstName, text.labelsAccusative.firstName);
-    if (firstNameError) errors.firstName = firstNameError;
-    const lastNameError = checkPersonName(values.lastName, text.labelsAccusative.lastName);
-    if (lastNameError) errors.lastName = lastNameError;
-    const emailError = checkEmail(values.email, text.labelsAccusative.email);
-    if (emailError) errors.email = emailError;
+    const form = readForm(request.body, ['password', 'passwordRepeat']);
+    const values = readPersonForm(request.body);
+    const errors = validatePerson(values);
     Object.assign(errors, validateNewPassword(form.password, form.passwordRepeat, { login: loginBaseFor(values.firstName, values.lastName), firstName: values.firstName, lastName: values.lastName }));
     if (hasErrors(errors)) {
       return reply.page('setup/form.eta', { title: text.setup.title, token, minLength: PASSWORD_MIN_LENGTH, values, errors }, 422);

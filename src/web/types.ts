@@ -30,5 +30,9 @@ declare module 'fastify' {
 declare module 'fastify' {
   interface Session {
     account?: SignedInAccount;
+    /** Support mode: the reseller an operator works for. */
+    support?: { resellerId: string; resellerName: string };
+    /** "Als ausgewählter Mandant arbeiten". */
+    tenant?: { id: string; name: string; customerNumber: string | null; resellerId: string };
   }
 }

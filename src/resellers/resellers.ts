@@ -1,0 +1,70 @@
+import { recordAuditEvent } from '../audit/audit.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import type { MailOutbox } from '../mail/outbox.ts';
+import { issuePasswordLink, type LinkLifetimes } from '../passwords/links.ts';
+import { companyRow, type CompanyValues } from '../tenants/company.ts';
+import { createAccount } from '../users/accounts.ts';
+import type { PersonForm } from '../users/person.ts';
+import { COUNT_CAP, likePattern, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
+
+// Resellers are kept by the operator only; the routes allow no other role here.
+
+export interface OperatorActor {
+  actorId: string;
+  at: Date;
+  ip: string | null;
+}
+
+export async function listResellers(db: Executor, query: { q: string; page: number }): Promise<{ rows: { id: string; name: string; city: string | null; postal_code: string | null; tenant_count: number }[]; info: PageInfo }> {
+  let base = db.selectFrom('resellers');
+  if (query.q) {
+    const pattern = likePattern(query.q);
+    base = base.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('city', 'ilike', pattern), eb('customer_number', 'ilike', pattern)]));
+  }
+  const counted = await db
+    .selectFrom(base.select('id').limit(COUNT_CAP + 1).as('hits'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+  const rows = await base
+    .select(['id', 'name', 'city', 'postal_code', 'tenant_count'])
+    .orderBy('name')
+    .orderBy('id')
+    .limit(PAGE_SIZE)
+    .offset((info.page - 1) * PAGE_SIZE)
+    .execute();
+  return { rows, info };
+}
+
+export async function findReseller(db: Executor, resellerId: string) {
+  return db.selectFrom('resellers').selectAll().where('id', '=', resellerId).executeTakeFirst();
+}
+
+export async function listResellerStaff(db: Executor, resellerId: string) {
+  return db
+    .selectFrom('accounts')
+    .select(['id', 'login', 'first_name', 'last_name', 'email', 'status', 'last_login_at'])
+    .where('reseller_id', '=', resellerId)
+    .where('role', '=', 'reseller')
+    .orderBy('last_name')
+    .orderBy('first_name')
+    .execute();
+}
+
+export async function createReseller(trx: Tx, values: CompanyValues, actor: OperatorActor): Promise<{ id: string }> {
+  const reseller = await trx.insertInto('resellers').values({ ...companyRow(values), created_at: actor.at, updated_at: actor.at }).returning('id').executeTakeFirstOrThrow();
+  await recordAuditEvent(trx, { action: 'reseller.created', at: actor.at, actorId: actor.actorId, resellerId: reseller.id, ip: actor.ip, details: { name: values.name } });
+  return reseller;
+}
+
+export async function updateReseller(trx: Tx, resellerId: string, values: CompanyValues, actor: OperatorActor): Promise<void> {
+  await trx.updateTable('resellers').set({ ...companyRow(values), updated_at: actor.at }).where('id', '=', resellerId).execute();
+  await recordAuditEvent(trx, { action: 'reseller.updated', at: actor.at, actorId: actor.actorId, resellerId, ip: actor.ip, details: { name: values.name } });
+}
+
+/** A staff account of the reseller: login from the name, invitation link by mail. */
+export async function createResellerStaff(trx: Tx, outbox: MailOutbox, lifetimes: LinkLifetimes, resellerId: string, person: PersonForm, actor: OperatorActor) {
+  const account = await createAccount(trx, { role: 'reseller', resellerId, tenantId: null, ...person }, actor);
+  await issuePasswordLink(trx, outbox, lifetimes, { accountId: account.id, actorId: actor.actorId, at: actor.at, ip: actor.ip });
+  return account;
+}

@@ -1,0 +1,120 @@
+import { sql } from 'kysely';
+import { recordAuditEvent } from '../audit/audit.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import { COUNT_CAP, likePattern, type ListQuery, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
+import { companyRow, type CompanyValues } from './company.ts';
+
+// Every query here takes the reseller id and filters by it: a Mandant of another reseller is
+// indistinguishable from one that does not exist.
+
+export const tenantSorts = ['name', 'customerNumber', 'city', 'users'] as const;
+export type TenantSort = (typeof tenantSorts)[number];
+
+const sortColumns = { name: 'name', customerNumber: 'customer_number', city: 'city', users: 'user_count' } as const;
+
+export interface TenantListRow {
+  id: string;
+  name: string;
+  customer_number: string | null;
+  city: string;
+  postal_code: string;
+  user_count: number;
+}
+
+export class CustomerNumberTakenError extends Error {
+  readonly holder: string;
+  constructor(holder: string) {
+    super('customer number taken');
+    this.holder = holder;
+  }
+}
+
+export async function listTenants(db: Executor, resellerId: string, query: ListQuery<TenantSort>): Promise<{ rows: TenantListRow[]; info: PageInfo }> {
+  let base = db.selectFrom('tenants').where('reseller_id', '=', resellerId);
+  if (query.q) {
+    const pattern = likePattern(query.q);
+    base = base.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('customer_number', 'ilike', pattern), eb('city', 'ilike', pattern), eb('postal_code', 'like', pattern)]));
+  }
+  // Without a search the reseller's counter is exact; a search counts at most COUNT_CAP + 1 rows.
+  let total: number;
+  let capped = false;
+  if (query.q) {
+    const counted = await db
+      .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    total = Math.min(Number(counted.n), COUNT_CAP);
+    capped = Number(counted.n) > COUNT_CAP;
+  } else {
+    const reseller = await db.selectFrom('resellers').select('tenant_count').where('id', '=', resellerId).executeTakeFirst();
+    total = reseller?.tenant_count ?? 0;
+  }
+  const info = pageInfo(query.page, total, capped);
+  const rows = await base
+    .select(['id', 'name', 'customer_number', 'city', 'postal_code', 'user_count'])
+    .orderBy(sortColumns[query.sort], query.dir)
+    .orderBy('id')
+    .limit(PAGE_SIZE)
+    .offset((info.page - 1) * PAGE_SIZE)
+    .execute();
+  return { rows, info };
+}
+
+export async function findTenant(db: Executor, resellerId: string, tenantId: string) {
+  return db.selectFrom('tenants').selectAll().where('reseller_id', '=', resellerId).where('id', '=', tenantId).executeTakeFirst();
+}
+
+async function assertCustomerNumberFree(trx: Tx, resellerId: string, customerNumber: string, exceptId: string | null): Promise<void> {
+  let query = trx.selectFrom('tenants').select('name').where('reseller_id', '=', resellerId).where('customer_number', '=', customerNumber);
+  if (exceptId) query = query.where('id', '<>', exceptId);
+  const holder = await query.executeTakeFirst();
+  if (holder) throw new CustomerNumberTakenError(holder.name);
+}
+
+interface Actor {
+  actorId: string;
+  at: Date;
+  ip: string | null;
+  support: boolean;
+}
+
+export async function createTenant(trx: Tx, resellerId: string, values: CompanyValues, actor: Actor): Promise<{ id: string }> {
+  // Serialises creators of the same number within one reseller; the unique index is the backstop.
+  await sql`select pg_advisory_xact_lock(hashtext(${`tenant:${resellerId}:${values.customerNumber}`}))`.execute(trx);
+  if (values.customerNumber) await assertCustomerNumberFree(trx, resellerId, values.customerNumber, null);
+  const tenant = await trx
+    .insertInto('tenants')
+    .values({ reseller_id: resellerId, ...companyRow(values), created_at: actor.at, updated_at: actor.at })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordAuditEvent(trx, {
+    action: 'tenant.created',
+    at: actor.at,
+    actorId: actor.actorId,
+    resellerId,
+    tenantId: tenant.id,
+    ip: actor.ip,
+    details: { name: values.name, customerNumber: values.customerNumber || null, support: actor.support },
+  });
+  return tenant;
+}
+
+export async function updateTenant(trx: Tx, resellerId: string, tenantId: string, values: CompanyValues, actor: Actor): Promise<boolean> {
+  const current = await trx.selectFrom('tenants').selectAll().where('reseller_id', '=', resellerId).where('id', '=', tenantId).forUpdate().executeTakeFirst();
+  if (!current) return false;
+  await sql`select pg_advisory_xact_lock(hashtext(${`tenant:${resellerId}:${values.customerNumber}`}))`.execute(trx);
+  if (values.customerNumber) await assertCustomerNumberFree(trx, resellerId, values.customerNumber, tenantId);
+  const row = companyRow(values);
+  await trx.updateTable('tenants').set({ ...row, updated_at: actor.at }).where('id', '=', tenantId).execute();
+  const changed = Object.fromEntries(Object.entries(row).filter(([key, value]) => current[key as keyof typeof row] !== value));
+  await recordAuditEvent(trx, {
+    action: 'tenant.updated',
+    at: actor.at,
+    actorId: actor.actorId,
+    resellerId,
+    tenantId,
+    ip: actor.ip,
+    details: { changed: Object.keys(changed), support: actor.support },
+  });
+  return true;
+}

@@ -1,0 +1,192 @@
+import { sql } from 'kysely';
+import { recordAuditEvent } from '../audit/audit.ts';
+import { endAccountSessions } from '../auth/session-store.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import type { DeliveryState } from '../db/types.ts';
+import { formatDateTime, text } from '../i18n/de.ts';
+import type { MailOutbox } from '../mail/outbox.ts';
+import { issuePasswordLink, type LinkLifetimes, revokeAccountLinks } from '../passwords/links.ts';
+import { COUNT_CAP, likePattern, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
+import { createAccount } from './accounts.ts';
+
+// Anwender of one Mandant. The scope is always reseller + Mandant from the session; a user of
+// another Mandant or reseller is simply not found.
+
+export interface TenantScope {
+  resellerId: string;
+  tenantId: string;
+}
+
+export interface Actor {
+  actorId: string;
+  at: Date;
+  ip: string | null;
+  support: boolean;
+}
+
+export interface UserRow {
+  id: string;
+  login: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  status: 'active' | 'disabled';
+  has_password: boolean;
+  link_expires_at: Date | null;
+  link_used_at: Date | null;
+  link_revoked_at: Date | null;
+  delivery_state: DeliveryState | null;
+}
+
+export type StatusTone = 'ok' | 'warn' | 'error' | 'muted';
+
+/** The status in words a reseller understands, from the account and its newest link. */
+export function describeUserStatus(row: UserRow, now: Date): { label: string; tone: StatusTone } {
+  const s = text.users.status;
+  if (row.status === 'disabled') return { label: s.disabled, tone: 'muted' };
+  const linkOpen = row.link_expires_at !== null && !row.link_used_at && !row.link_revoked_at && row.link_expires_at > now;
+  if (linkOpen) {
+    if (row.delivery_state === 'queued') return { label: s.queued, tone: 'warn' };
+    if (row.delivery_state === 'retrying') return { label: s.retrying, tone: 'warn' };
+    if (row.delivery_state === 'failed') return { label: s.failed, tone: 'error' };
+    const until = formatDateTime(row.link_expires_at!);
+    return row.has_password ? { label: s.activeWithLink(until), tone: 'ok' } : { label: s.invited(until), tone: 'warn' };
+  }
+  if (row.has_password) return { label: s.active, tone: 'ok' };
+  if (row.link_expires_at && !row.link_used_at && !row.link_revoked_at) return { label: s.expired, tone: 'error' };
+  return { label: s.noLink, tone: 'error' };
+}
+
+function scopedUsers(db: Executor, scope: TenantScope) {
+  return db
+    .selectFrom('accounts as a')
+    .innerJoin('tenants as t', 't.id', 'a.tenant_id')
+    .where('a.role', '=', 'user')
+    .where('a.tenant_id', '=', scope.tenantId)
+    .where('t.reseller_id', '=', scope.resellerId);
+}
+
+export async function listUsers(db: Executor, scope: TenantScope, query: { q: string; page: number }): Promise<{ rows: UserRow[]; info: PageInfo }> {
+  let base = scopedUsers(db, scope);
+  if (query.q) {
+    const pattern = likePattern(query.q);
+    base = base.where((eb) =>
+      eb.or([eb('a.first_name', 'ilike', pattern), eb('a.last_name', 'ilike', pattern), eb('a.login', 'ilike', pattern), eb('a.email', 'ilike', pattern)]),
+    );
+  }
+  const counted = await db
+    .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+  const rows = await base
+    // The newest link of each user and its delivery: one index lookup per row of the page.
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('password_links as l')
+          .leftJoin('mail_deliveries as d', 'd.link_id', 'l.id')
+          .select(['l.expires_at', 'l.used_at', 'l.revoked_at', 'd.state'])
+          .whereRef('l.account_id', '=', 'a.id')
+          .orderBy('l.created_at', 'desc')
+          .limit(1)
+          .as('link'),
+      (join) => join.onTrue(),
+    )
+    .select([
+      'a.id',
+      'a.login',
+      'a.first_name',
+      'a.last_name',
+      'a.email',
+      'a.status',
+      sql<boolean>`a.password_hash is not null`.as('has_password'),
+      'link.expires_at as link_expires_at',
+      'link.used_at as link_used_at',
+      'link.revoked_at as link_revoked_at',
+      'link.state as delivery_state',
+    ])
+    .orderBy('a.last_name')
+    .orderBy('a.first_name')
+    .orderBy('a.id')
+    .limit(PAGE_SIZE)
+    .offset((info.page - 1) * PAGE_SIZE)
+    .execute();
+  return { rows: rows as UserRow[], info };
+}
+
+export async function findUser(db: Executor, scope: TenantScope, userId: string) {
+  return scopedUsers(db, scope)
+    .select(['a.id', 'a.login', 'a.first_name', 'a.last_name', 'a.email', 'a.status', 'a.reseller_id', 'a.tenant_id'])
+    .where('a.id', '=', userId)
+    .executeTakeFirst();
+}
+
+export interface PersonValues {
+  firstName: string;
+  lastName: string;
+  email: string;
+}
+
+/** Creates an Anwender with a login from the name and queues the invitation in the same transaction. */
+export async function createUser(trx: Tx, outbox: MailOutbox, lifetimes: LinkLifetimes, scope: TenantScope, values: PersonValues, actor: Actor) {
+  // The Mandant must still be the reseller's; the row lock keeps it so until commit.
+  await trx.selectFrom('tenants').select('id').where('id', '=', scope.tenantId).where('reseller_id', '=', scope.resellerId).forShare().executeTakeFirstOrThrow();
+  const account = await createAccount(
+    trx,
+    { role: 'user', resellerId: scope.resellerId, tenantId: scope.tenantId, ...values },
+    { actorId: actor.actorId, at: actor.at, ip: actor.ip },
+  );
+  await issuePasswordLink(trx, outbox, lifetimes, { accountId: account.id, actorId: actor.actorId, at: actor.at, ip: actor.ip });
+  return account;
+}
+
+export async function updateUser(trx: Tx, scope: TenantScope, userId: string, values: PersonValues, actor: Actor): Promise<boolean> {
+  const current = await findUser(trx, scope, userId);
+  if (!current) return false;
+  await trx
+    .updateTable('accounts')
+    .set({ first_name: values.firstName, last_name: values.lastName, email: values.email, updated_at: actor.at })
+    .where('id', '=', userId)
+    .execute();
+  const changed = [
+    current.first_name !== values.firstName && 'firstName',
+    current.last_name !== values.lastName && 'lastName',
+    current.email !== values.email && 'email',
+  ].filter(Boolean);
+  await recordAuditEvent(trx, {
+    action: 'account.updated',
+    at: actor.at,
+    actorId: actor.actorId,
+    subjectId: userId,
+    resellerId: scope.resellerId,
+    tenantId: scope.tenantId,
+    ip: actor.ip,
+    details: { changed, support: actor.support },
+  });
+  return true;
+}
+
+/** Disabled: login refused, links revoked, sessions ended. Enabled: may log in again with the old password. */
+export async function setUserStatus(trx: Tx, scope: TenantScope, userId: string, status: 'active' | 'disabled', actor: Actor): Promise<'changed' | 'unchanged'> {
+  const user = await findUser(trx, scope, userId);
+  if (!user) throw new Error('setUserStatus: user not in scope');
+  if (user.status === status) return 'unchanged';
+  await trx.updateTable('accounts').set({ status, updated_at: actor.at }).where('id', '=', userId).execute();
+  let endedSessions = 0;
+  if (status === 'disabled') {
+    await revokeAccountLinks(trx, user, actor.at, 'account-disabled', actor.actorId);
+    endedSessions = await endAccountSessions(trx, userId);
+  }
+  await recordAuditEvent(trx, {
+    action: status === 'disabled' ? 'account.disabled' : 'account.enabled',
+    at: actor.at,
+    actorId: actor.actorId,
+    subjectId: userId,
+    resellerId: scope.resellerId,
+    tenantId: scope.tenantId,
+    ip: actor.ip,
+    details: { support: actor.support, ...(status === 'disabled' ? { endedSessions } : {}) },
+  });
+  return 'changed';
+}

@@ -1,0 +1,60 @@
+// Search, sort and pagination of list pages, read from the query string and never trusted:
+// an unknown sort column or a page beyond the end falls back to something sensible.
+
+export const PAGE_SIZE = 50;
+// Search results are counted only up to this many; "mehr als 1.000 Treffer" is enough to know.
+export const COUNT_CAP = 1000;
+
+export interface ListQuery<S extends string> {
+  q: string;
+  sort: S;
+  dir: 'asc' | 'desc';
+  page: number;
+}
+
+export function readListQuery<S extends string>(query: unknown, sorts: readonly S[], defaultSort: S): ListQuery<S> {
+  const source = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
+  const q = typeof source.q === 'string' ? source.q.trim().slice(0, 100) : '';
+  const sort = sorts.includes(source.sort as S) ? (source.sort as S) : defaultSort;
+  const dir = source.dir === 'desc' ? 'desc' : 'asc';
+  const page = Math.max(1, Math.min(100_000, Number.parseInt(String(source.seite ?? '1'), 10) || 1));
+  return { q, sort, dir, page };
+}
+
+export interface PageInfo {
+  page: number;
+  pages: number;
+  total: number;
+  capped: boolean;
+  /** The number of pages is unknown (not counted); only "next" is known. */
+  openEnded?: boolean;
+}
+
+export function pageInfo(page: number, total: number, capped: boolean): PageInfo {
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  return { page: Math.min(page, pages), pages, total, capped };
+}
+
+/** A link to the same list with some parameters changed, for sort headers and page links. */
+export function listUrl(path: string, query: ListQuery<string>, change: Partial<{ q: string; sort: string; dir: string; seite: number }>): string {
+  const params = new URLSearchParams();
+  const q = change.q ?? query.q;
+  if (q) params.set('q', q);
+  params.set('sort', change.sort ?? query.sort);
+  params.set('dir', change.dir ?? query.dir);
+  const page = change.seite ?? query.page;
+  if (page > 1) params.set('seite', String(page));
+  return `${path}?${params}`;
+}
+
+/** The search term for LIKE, with its wildcards escaped. */
+export function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids from URLs and forms are checked before they reach a query (a malformed uuid is an SQL error). */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && uuidPattern.test(value);
+}
