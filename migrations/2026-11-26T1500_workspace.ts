@@ -32,8 +32,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     end $$`.execute(db);
   await sql`create trigger accounts_count after insert or delete or update of tenant_id on accounts for each row execute function accounts_count_trigger()`.execute(db);
 
-  await db.schema.createIndex('tenants_reseller_customer_number').on('tenants').columns(['reseller_id', 'customer_number']).execute();
-  await db.schema.createIndex('tenants_reseller_city').on('tenants').columns(['reseller_id', 'city', 'name']).execute();
+  // The list sorts case-insensitively; these serve its first page without sorting everything.
+  await sql`create index tenants_reseller_lower_name on tenants (reseller_id, lower(name), id)`.execute(db);
+  await sql`create index tenants_reseller_lower_customer_number on tenants (reseller_id, lower(customer_number), id)`.execute(db);
+  await sql`create index tenants_reseller_lower_city on tenants (reseller_id, lower(city), id)`.execute(db);
+  await sql`create index tenants_reseller_user_count on tenants (reseller_id, user_count, id)`.execute(db);
+  await sql`create index accounts_tenant_lower_name on accounts (tenant_id, lower(last_name), lower(first_name), id)`.execute(db);
   await db.schema.createIndex('resellers_name').on('resellers').column('name').execute();
   await db.schema.createIndex('audit_events_tenant').on('audit_events').columns(['tenant_id', 'occurred_at']).execute();
 }
@@ -43,8 +47,9 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function accounts_count_trigger()`.execute(db);
   await sql`drop trigger tenants_count on tenants`.execute(db);
   await sql`drop function tenants_count_trigger()`.execute(db);
-  await db.schema.dropIndex('tenants_reseller_customer_number').execute();
-  await db.schema.dropIndex('tenants_reseller_city').execute();
+  for (const index of ['tenants_reseller_lower_name', 'tenants_reseller_lower_customer_number', 'tenants_reseller_lower_city', 'tenants_reseller_user_count', 'accounts_tenant_lower_name']) {
+    await db.schema.dropIndex(index).execute();
+  }
   await db.schema.dropIndex('resellers_name').execute();
   await db.schema.dropIndex('audit_events_tenant').execute();
   await db.schema.alterTable('tenants').dropColumn('user_count').execute();

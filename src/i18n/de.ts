@@ -58,10 +58,17 @@ export const text = {
     newPasswordRepeat: 'Neues Passwort wiederholen',
     role: 'Rolle',
   },
+  /** For messages about one's own data ("Bitte gib deinen Vornamen an."). */
   labelsAccusative: {
     firstName: 'deinen Vornamen',
     lastName: 'deinen Nachnamen',
     email: 'deine E-Mail-Adresse',
+  },
+  /** For messages about someone else's data ("Bitte gib den Vornamen an."). */
+  labelsAccusativeOther: {
+    firstName: 'den Vornamen',
+    lastName: 'den Nachnamen',
+    email: 'die E-Mail-Adresse',
   },
   password: {
     hint: (min: number) => `Mindestens ${min} Zeichen. Ein Satz aus mehreren Wörtern ist gut zu merken und schwer zu erraten. Alle Zeichen sind erlaubt, auch Leerzeichen und Umlaute.`,

@@ -19,13 +19,13 @@ interface TokenParams {
 export async function linkRoutes(app: FastifyInstance): Promise<void> {
   const deadLinkPage = (reply: FastifyReply, token: string) => reply.page('passwords/dead-link.eta', { title: text.link.invalidTitle, token }, 410);
 
-  app.get<{ Params: TokenParams }>('/passwort-link/:token', { config: { public: true, ...linkRateLimit } }, async (request, reply) => {
+  app.get<{ Params: TokenParams }>('/passwort-link/:token', { config: { public: true, tokenInUrl: true, ...linkRateLimit } }, async (request, reply) => {
     const found = await findUsableLink(app.db, request.params.token, app.clock.now());
     if (!found) return deadLinkPage(reply, request.params.token);
     return reply.page('passwords/set-password.eta', { title: text.link.setTitle, token: request.params.token, login: found.account.login, minLength: PASSWORD_MIN_LENGTH });
   });
 
-  app.post<{ Params: TokenParams }>('/passwort-link/:token', { config: { public: true, ...linkRateLimit } }, async (request, reply) => {
+  app.post<{ Params: TokenParams }>('/passwort-link/:token', { config: { public: true, tokenInUrl: true, ...linkRateLimit } }, async (request, reply) => {
     const { token } = request.params;
     const found = await findUsableLink(app.db, token, app.clock.now());
     if (!found) return deadLinkPage(reply, token);
@@ -47,7 +47,7 @@ export async function linkRoutes(app: FastifyInstance): Promise<void> {
     return redirectWithFlash(reply, '/anmelden', text.link.done(done.login));
   });
 
-  app.post<{ Params: TokenParams }>('/passwort-link/:token/neu', { config: { public: true, rateLimit: { max: 5, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post<{ Params: TokenParams }>('/passwort-link/:token/neu', { config: { public: true, tokenInUrl: true, rateLimit: { max: 5, timeWindow: '1 minute' } } }, async (request, reply) => {
     await app.db.transaction().execute((trx) =>
       renewExpiredLink(trx, app.outbox, linkLifetimes(app), { token: request.params.token, at: app.clock.now(), ip: request.ip }),
     );

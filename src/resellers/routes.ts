@@ -93,7 +93,7 @@ export async function resellerRoutes(app: FastifyInstance): Promise<void> {
     const reseller = await resellerOr404(request, reply);
     if (!reseller) return reply;
     const person = readPersonForm(request.body);
-    const errors = validatePerson(person);
+    const errors = validatePerson(person, 'other');
     if (hasErrors(errors)) return renderDetail(reply, reseller.id, { staffValues: person, staffErrors: errors }, 422);
     const account = await app.db.transaction().execute((trx) => createResellerStaff(trx, app.outbox, linkLifetimes(app), reseller.id, person, actorOf(request)));
     return redirectWithFlash(reply, `/reseller/${reseller.id}`, text.resellers.staffCreated(account.login, person.email));

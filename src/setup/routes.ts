@@ -12,7 +12,7 @@ interface TokenParams {
   token: string;
 }
 
-const routeConfig = { config: { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } } };
+const routeConfig = { config: { public: true, tokenInUrl: true, rateLimit: { max: 20, timeWindow: '1 minute' } } };
 
 export async function setupRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: TokenParams }>('/einrichtung/:token', routeConfig, async (request, reply) => {
@@ -29,7 +29,7 @@ export async function setupRoutes(app: FastifyInstance): Promise<void> {
     }
     const form = readForm(request.body, ['password', 'passwordRepeat']);
     const values = readPersonForm(request.body);
-    const errors = validatePerson(values);
+    const errors = validatePerson(values, 'own');
     Object.assign(errors, validateNewPassword(form.password, form.passwordRepeat, { login: loginBaseFor(values.firstName, values.lastName), firstName: values.firstName, lastName: values.lastName }));
     if (hasErrors(errors)) {
       return reply.page('setup/form.eta', { title: text.setup.title, token, minLength: PASSWORD_MIN_LENGTH, values, errors }, 422);

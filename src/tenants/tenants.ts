@@ -10,7 +10,8 @@ import { companyRow, type CompanyValues } from './company.ts';
 export const tenantSorts = ['name', 'customerNumber', 'city', 'users'] as const;
 export type TenantSort = (typeof tenantSorts)[number];
 
-const sortColumns = { name: 'name', customerNumber: 'customer_number', city: 'city', users: 'user_count' } as const;
+// Names sort case-insensitively, the same on every server whatever its collation.
+const sortColumns = { name: sql`lower(name)`, customerNumber: sql`lower(customer_number)`, city: sql`lower(city)`, users: sql`user_count` } as const;
 
 export interface TenantListRow {
   id: string;

@@ -12,14 +12,18 @@ export function readPersonForm(body: unknown): PersonForm {
   return { firstName: tidy(form.firstName), lastName: tidy(form.lastName), email: form.email.trim() };
 }
 
-/** Vorname, Nachname and E-Mail: each missing or malformed one gets its German message. */
-export function validatePerson(values: PersonForm): FormErrors {
+/**
+ * Vorname, Nachname and E-Mail: each missing or malformed one gets its German message, worded
+ * for one's own data ("deinen Vornamen") or for someone else's ("den Vornamen").
+ */
+export function validatePerson(values: PersonForm, whose: 'own' | 'other'): FormErrors {
+  const labels = whose === 'own' ? text.labelsAccusative : text.labelsAccusativeOther;
   const errors: FormErrors = {};
-  const firstName = checkPersonName(values.firstName, text.labelsAccusative.firstName);
+  const firstName = checkPersonName(values.firstName, labels.firstName);
   if (firstName) errors.firstName = firstName;
-  const lastName = checkPersonName(values.lastName, text.labelsAccusative.lastName);
+  const lastName = checkPersonName(values.lastName, labels.lastName);
   if (lastName) errors.lastName = lastName;
-  const email = checkEmail(values.email, text.labelsAccusative.email);
+  const email = checkEmail(values.email, labels.email);
   if (email) errors.email = email;
   return errors;
 }

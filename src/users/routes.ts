@@ -114,7 +114,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const tenant = tenantOrHint(request, reply);
     if (!tenant) return reply;
     const values = readPersonForm(request.body);
-    const errors = validatePerson(values);
+    const errors = validatePerson(values, 'other');
     if (hasErrors(errors)) return renderForm(reply, tenant, { userId: null, values, errors }, 422);
     const account = await app.db.transaction().execute((trx) => createUser(trx, app.outbox, linkLifetimes(app), scopeOf(request, tenant), values, actorOf(request)));
     return redirectWithFlash(reply, userListUrl(account), text.users.created(account.login, values.email));
@@ -135,7 +135,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const user = isUuid(request.params.id) ? await findUser(app.db, scope, request.params.id) : undefined;
     if (!user) return denyAccess(request, reply, 'user', request.params.id);
     const values = readPersonForm(request.body);
-    const errors = validatePerson(values);
+    const errors = validatePerson(values, 'other');
     if (hasErrors(errors)) return renderForm(reply, tenant, { userId: user.id, login: user.login, values, errors }, 422);
     await app.db.transaction().execute((trx) => updateUser(trx, scope, user.id, values, actorOf(request)));
     return redirectWithFlash(reply, userListUrl(user), text.users.updated(`${values.firstName} ${values.lastName}`));

@@ -106,8 +106,8 @@ export async function listUsers(db: Executor, scope: TenantScope, query: { q: st
       'link.revoked_at as link_revoked_at',
       'link.state as delivery_state',
     ])
-    .orderBy('a.last_name')
-    .orderBy('a.first_name')
+    .orderBy(sql`lower(a.last_name)`)
+    .orderBy(sql`lower(a.first_name)`)
     .orderBy('a.id')
     .limit(PAGE_SIZE)
     .offset((info.page - 1) * PAGE_SIZE)

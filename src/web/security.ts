@@ -41,8 +41,10 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
         ...(secure ? { upgradeInsecureRequests: [] } : {}),
       },
     },
-    // Every page may carry a token in its URL or come from one; no page leaks a referrer.
-    referrerPolicy: { policy: 'no-referrer' },
+    // Never a referrer to other sites. Same-origin referrers stay, because with "no-referrer"
+    // browsers send "Origin: null" on form posts and the origin check below loses its signal.
+    // Pages with a token in their URL tighten this to no-referrer (config.tokenInUrl).
+    referrerPolicy: { policy: 'same-origin' },
     strictTransportSecurity: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   });
 
@@ -83,13 +85,16 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
   // Pages behind a login (and the link pages) must not come back from a cache after logout.
   app.addHook('onSend', async (request, reply) => {
     if (!request.url.startsWith('/static/')) reply.header('cache-control', 'no-store');
+    if (request.routeOptions.config?.tokenInUrl) reply.header('referrer-policy', 'no-referrer');
   });
 }
 
 function checkOrigin(request: FastifyRequest, ownOrigin: string): void {
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== ownOrigin) throw new ForeignOriginError('Fremde Herkunft');
-  if (origin === undefined && request.headers['sec-fetch-site'] === 'cross-site') throw new ForeignOriginError('Fremde Herkunft');
+  // "null" is what a browser sends from a no-referrer page (our link pages): no signal either
+  // way, so it counts as absent and the CSRF token decides, as it does for old browsers.
+  if (origin !== undefined && origin !== 'null' && origin !== ownOrigin) throw new ForeignOriginError('Fremde Herkunft');
+  if (request.headers['sec-fetch-site'] === 'cross-site') throw new ForeignOriginError('Fremde Herkunft');
 }
 
 async function requireLogin(request: FastifyRequest, reply: FastifyReply, secure: boolean): Promise<void> {

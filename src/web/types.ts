@@ -24,6 +24,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Roles allowed; absent means every signed-in role. */
     roles?: readonly Role[];
+    /** The URL carries a secret: the page sends Referrer-Policy no-referrer. */
+    tokenInUrl?: boolean;
   }
 }
 

@@ -67,7 +67,7 @@ t.test('the source page steps from reseller creation to a working Anwender login
   await rita.get('/anwender/neu');
   page = await rita.post('/anwender', { firstName: 'Jörg', lastName: 'Müller', email: '' });
   t.equal(page.status, 422);
-  t.match(visibleText(page.body), 'Bitte gib deine E-Mail-Adresse an.');
+  t.match(visibleText(page.body), 'Bitte gib die E-Mail-Adresse an.');
   page = await rita.post('/anwender', { firstName: 'Jörg', lastName: 'Müller', email: 'joerg@mueller-bau.example' });
   t.equal(page.status, 303);
   page = await rita.follow(page);
@@ -88,7 +88,7 @@ t.test('the source page steps from reseller creation to a working Anwender login
   // The first link is dead (newest wins); the replacement sets the password; the login works.
   const joerg = new Browser(app);
   page = await joerg.get(linkFromMail(invite).path);
-  t.equal(page.status, 410, 'the invitation was superseded');
+  t.equal(page.status, 410, `the invitation was superseded (got ${page.status}: ${visibleText(page.body).slice(0, 120)})`);
   page = await joerg.get(linkFromMail(replacement).path);
   t.equal(page.status, 200);
   page = await joerg.post(linkFromMail(replacement).path, { password: 'Baustelle am Förde-Ufer', passwordRepeat: 'Baustelle am Förde-Ufer' });
