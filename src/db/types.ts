@@ -57,6 +57,7 @@ export interface AccountTable {
   password_changed_at: Timestamp | null;
   status: Generated<AccountStatus>;
   last_login_at: Timestamp | null;
+  import_run_id: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -121,6 +122,52 @@ export interface SetupTokenTable {
   used_at: Timestamp | null;
 }
 
+type JsonArray<T> = ColumnType<T[], string, string>;
+type JsonValue<T> = ColumnType<T, string, string>;
+
+export interface ApplicationTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  description: Generated<string>;
+  launch_url: string;
+  roles: JsonArray<string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface TenantApplicationTable {
+  tenant_id: string;
+  application_id: string;
+  booked_at: Timestamp;
+  booked_by: string | null;
+}
+
+export interface UserRightTable {
+  account_id: string;
+  application_id: string;
+  role: string;
+  granted_at: Timestamp;
+  granted_by: string | null;
+}
+
+export type ImportState = 'preview' | 'imported' | 'discarded';
+
+export interface ImportRunTable {
+  id: Generated<string>;
+  reseller_id: string;
+  created_by: string | null;
+  file_name: string;
+  state: ImportState;
+  created_at: Timestamp;
+  imported_at: Timestamp | null;
+  links_requested_at: Timestamp | null;
+  rows: JsonValue<unknown[]>;
+  options: JsonValue<Record<string, unknown>>;
+  counts: JsonValue<Record<string, number>>;
+  result: JsonValue<unknown[]>;
+}
+
 export interface Database {
   resellers: ResellerTable;
   tenants: TenantTable;
@@ -131,6 +178,10 @@ export interface Database {
   audit_events: AuditEventTable;
   login_throttle: LoginThrottleTable;
   setup_tokens: SetupTokenTable;
+  applications: ApplicationTable;
+  tenant_applications: TenantApplicationTable;
+  user_rights: UserRightTable;
+  import_runs: ImportRunTable;
 }
 
 export type Account = Selectable<AccountTable>;
