@@ -32,6 +32,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     end $$`.execute(db);
   await sql`create trigger accounts_count after insert or delete or update of tenant_id on accounts for each row execute function accounts_count_trigger()`.execute(db);
 
+  // Search: one lower-cased text per row, matched with LIKE '%…%' and served by a trigram
+  // index, instead of four ILIKEs over every row of a reseller.
+  await sql`create extension if not exists pg_trgm`.execute(db);
+  await sql`alter table tenants add column search_text text generated always as (lower(name || ' ' || coalesce(customer_number, '') || ' ' || postal_code || ' ' || city)) stored`.execute(db);
+  await sql`create index tenants_search on tenants using gin (search_text gin_trgm_ops)`.execute(db);
+  await sql`alter table accounts add column search_text text generated always as (lower(first_name || ' ' || last_name || ' ' || login || ' ' || email)) stored`.execute(db);
+  await sql`create index accounts_search on accounts using gin (search_text gin_trgm_ops)`.execute(db);
+
   // The list sorts case-insensitively; these serve its first page without sorting everything.
   await sql`create index tenants_reseller_lower_name on tenants (reseller_id, lower(name), id)`.execute(db);
   await sql`create index tenants_reseller_lower_customer_number on tenants (reseller_id, lower(customer_number), id)`.execute(db);
@@ -47,6 +55,8 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function accounts_count_trigger()`.execute(db);
   await sql`drop trigger tenants_count on tenants`.execute(db);
   await sql`drop function tenants_count_trigger()`.execute(db);
+  await db.schema.alterTable('accounts').dropColumn('search_text').execute();
+  await db.schema.alterTable('tenants').dropColumn('search_text').execute();
   for (const index of ['tenants_reseller_lower_name', 'tenants_reseller_lower_customer_number', 'tenants_reseller_lower_city', 'tenants_reseller_user_count', 'accounts_tenant_lower_name']) {
     await db.schema.dropIndex(index).execute();
   }

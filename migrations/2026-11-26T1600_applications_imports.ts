@@ -56,11 +56,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('import_runs_reseller').on('import_runs').columns(['reseller_id', 'created_at']).execute();
 
+  // One row per submitted "create" form: a second post of the same form (double click, back
+  // button, reload) finds it and shows the first result instead of creating again.
+  await db.schema
+    .createTable('form_submissions')
+    .addColumn('id', 'uuid', (c) => c.primaryKey())
+    .addColumn('account_id', 'uuid', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+    .addColumn('location', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+    .execute();
+
   await db.schema.alterTable('accounts').addColumn('import_run_id', 'uuid', (c) => c.references('import_runs.id').onDelete('set null')).execute();
   await db.schema.createIndex('accounts_import_run').on('accounts').column('import_run_id').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('accounts').dropColumn('import_run_id').execute();
-  for (const table of ['import_runs', 'user_rights', 'tenant_applications', 'applications']) await db.schema.dropTable(table).execute();
+  for (const table of ['form_submissions', 'import_runs', 'user_rights', 'tenant_applications', 'applications']) await db.schema.dropTable(table).execute();
 }

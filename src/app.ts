@@ -21,6 +21,7 @@ import { linkRoutes } from './passwords/routes.ts';
 import { setupRoutes } from './setup/routes.ts';
 import { registerErrorPages } from './web/errors.ts';
 import { takeFlash } from './web/flash.ts';
+import { newSubmissionId } from './web/once.ts';
 import { loggerOptions } from './web/logger.ts';
 import { registerSecurity } from './web/security.ts';
 import './web/types.ts';
@@ -29,6 +30,8 @@ import { tenantRoutes } from './tenants/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { resellerRoutes } from './resellers/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { importRoutes } from './imports/routes.ts';
+import { applicationRoutes } from './applications/routes.ts';
 
 export const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
 const publicDir = fileURLToPath(new URL('../public', import.meta.url));
@@ -97,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       workspace: currentWorkspace(request),
       selectedTenant: selectedTenant(request),
       csrfToken: this.generateCsrf(),
+      submissionId: newSubmissionId(),
       flash: takeFlash(request, this),
       supportEmail: config.supportEmail,
       path: request.url.split('?')[0],
@@ -117,5 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(userRoutes);
   await app.register(resellerRoutes);
   await app.register(auditRoutes);
+  await app.register(importRoutes);
+  await app.register(applicationRoutes);
   return app;
 }

@@ -129,6 +129,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl) readUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
   const smtpUrl = env.SMTP_URL || null;
   if (smtpUrl) readUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
+  // Without SMTP the mail goes to files and its set-password link to the console, i.e. into the
+  // production log: that is for development only.
+  if (production && !smtpUrl) throw new ConfigError('SMTP_URL fehlt: im Produktivbetrieb ist es Pflicht (z. B. smtp://mail.example.de:587).');
 
   const impressumCompany = env.IMPRESSUM_COMPANY;
   const impressumAddress = env.IMPRESSUM_ADDRESS;

@@ -14,6 +14,7 @@ export type AuditAction =
   | 'link.requested'
   | 'link.sent'
   | 'link.delivery_failed'
+  | 'mail.delivery_failed'
   | 'password.changed'
   | 'account.updated'
   | 'account.disabled'
@@ -25,7 +26,16 @@ export type AuditAction =
   | 'reseller.updated'
   | 'support.entered'
   | 'support.left'
-  | 'access.denied';
+  | 'access.denied'
+  | 'application.created'
+  | 'application.updated'
+  | 'application.booked'
+  | 'application.cancelled'
+  | 'rights.changed'
+  | 'import.uploaded'
+  | 'import.discarded'
+  | 'import.committed'
+  | 'import.links_requested';
 
 export interface AuditEvent {
   action: AuditAction;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.ts';
@@ -25,23 +26,29 @@ export interface DatabaseOptions {
   /** An existing PGlite instance (tests clone a migrated one). */
   pglite?: PGlite;
   poolSize?: number;
+  /** Told when the server drops an idle pooled connection (restart, failover, idle timeout). */
+  onPoolError?: (error: Error) => void;
 }
 
 // Dates come back as Date objects on both engines; bigint counts as numbers are safe for our sizes.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/** Every PGlite of the app is made with these: the extensions the migrations use, bigint as number. */
+export const pgliteOptions = { extensions: { pg_trgm }, parsers: { 20: (value: string) => Number(value) } };
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // Without a listener a dropped idle connection is an uncaught exception that ends the process;
+    // the pool has already discarded the client, and the next query opens a fresh one.
+    pool.on('error', options.onPoolError ?? (() => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, pglite: null, connectionString: options.databaseUrl, close: () => db.destroy() };
   }
   let pglite = options.pglite;
   if (!pglite) {
     if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
-    pglite = await PGlite.create(options.pgliteDir ? join(options.pgliteDir) : undefined, {
-      parsers: { 20: (value: string) => Number(value) },
-    });
+    pglite = await PGlite.create(options.pgliteDir ? join(options.pgliteDir) : undefined, pgliteOptions);
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return { db, pglite, connectionString: null, close: () => db.destroy() };

@@ -124,6 +124,7 @@ export interface SetupTokenTable {
 
 type JsonArray<T> = ColumnType<T[], string, string>;
 type JsonValue<T> = ColumnType<T, string, string>;
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
 
 export interface ApplicationTable {
   id: Generated<string>;
@@ -163,9 +164,16 @@ export interface ImportRunTable {
   imported_at: Timestamp | null;
   links_requested_at: Timestamp | null;
   rows: JsonValue<unknown[]>;
-  options: JsonValue<Record<string, unknown>>;
-  counts: JsonValue<Record<string, number>>;
-  result: JsonValue<unknown[]>;
+  options: JsonWithDefault<Record<string, unknown>>;
+  counts: JsonWithDefault<Record<string, number>>;
+  result: JsonWithDefault<unknown[]>;
+}
+
+export interface FormSubmissionTable {
+  id: string;
+  account_id: string;
+  location: string;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -182,6 +190,7 @@ export interface Database {
   tenant_applications: TenantApplicationTable;
   user_rights: UserRightTable;
   import_runs: ImportRunTable;
+  form_submissions: FormSubmissionTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -9,9 +9,13 @@ export interface MailJob {
   deliveryId: string;
 }
 
+type QueuedMail = { kind: MailKind; accountId: string; linkId?: string | null; at: Date };
+
 export interface MailOutbox {
   /** Records the mail and queues its job inside the caller's transaction: both commit or neither. */
-  queueMail(trx: Executor, mail: { kind: MailKind; accountId: string; linkId?: string | null; at: Date }): Promise<string>;
+  queueMail(trx: Executor, mail: QueuedMail): Promise<string>;
+  /** The same for many mails at once (bulk link sending after an import). */
+  queueMails(trx: Executor, mails: QueuedMail[]): Promise<void>;
 }
 
 export function createMailOutbox(boss: PgBoss): MailOutbox {
@@ -25,6 +29,17 @@ export function createMailOutbox(boss: PgBoss): MailOutbox {
       const job: MailJob = { deliveryId: id };
       await boss.send(MAIL_QUEUE, job, { db: fromKysely(trx) });
       return id;
+    },
+    async queueMails(trx, mails) {
+      for (let i = 0; i < mails.length; i += 1000) {
+        const part = mails.slice(i, i + 1000);
+        const rows = await trx
+          .insertInto('mail_deliveries')
+          .values(part.map((m) => ({ kind: m.kind, account_id: m.accountId, link_id: m.linkId ?? null, created_at: m.at, updated_at: m.at })))
+          .returning('id')
+          .execute();
+        await boss.insert(MAIL_QUEUE, rows.map((row) => ({ data: { deliveryId: row.id } satisfies MailJob })), { db: fromKysely(trx) });
+      }
     },
   };
 }

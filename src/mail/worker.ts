@@ -89,7 +89,7 @@ export async function deliverMail(deps: MailWorkerDeps, deliveryId: string, atte
         .execute();
       if (state === 'failed') {
         await recordAuditEvent(trx, {
-          action: 'link.delivery_failed',
+          action: delivery.link_id ? 'link.delivery_failed' : 'mail.delivery_failed',
           at: failedAt,
           subjectId: delivery.account_id,
           resellerId: delivery.reseller_id,

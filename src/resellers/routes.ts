@@ -6,6 +6,7 @@ import { issuePasswordLink } from '../passwords/links.ts';
 import { type CompanyValues, companyValuesFromRow, countries, readCompanyForm, validateCompany } from '../tenants/company.ts';
 import { type PersonForm, readPersonForm, validatePerson } from '../users/person.ts';
 import { redirectWithFlash } from '../web/flash.ts';
+import { submitOnce } from '../web/once.ts';
 import { type FormErrors, hasErrors } from '../web/forms.ts';
 import { isUuid, listUrl, readListQuery } from '../web/listing.ts';
 import { denyAccess } from '../workspace/context.ts';
@@ -68,8 +69,10 @@ export async function resellerRoutes(app: FastifyInstance): Promise<void> {
     const values = readCompanyForm(request.body);
     const errors = validateCompany(values);
     if (hasErrors(errors)) return reply.page('resellers/new.eta', { title: text.resellers.newTitle, values, errors, countries }, 422);
-    const reseller = await app.db.transaction().execute((trx) => createReseller(trx, values, actorOf(request)));
-    return redirectWithFlash(reply, `/reseller/${reseller.id}`, text.resellers.created(values.name));
+    return submitOnce(request, reply, async (trx) => {
+      const reseller = await createReseller(trx, values, actorOf(request));
+      return { location: `/reseller/${reseller.id}`, flash: text.resellers.created(values.name) };
+    });
   });
 
   app.get<{ Params: IdParams }>('/reseller/:id', operatorOnly, async (request, reply) => {
@@ -95,8 +98,10 @@ export async function resellerRoutes(app: FastifyInstance): Promise<void> {
     const person = readPersonForm(request.body);
     const errors = validatePerson(person, 'other');
     if (hasErrors(errors)) return renderDetail(reply, reseller.id, { staffValues: person, staffErrors: errors }, 422);
-    const account = await app.db.transaction().execute((trx) => createResellerStaff(trx, app.outbox, linkLifetimes(app), reseller.id, person, actorOf(request)));
-    return redirectWithFlash(reply, `/reseller/${reseller.id}`, text.resellers.staffCreated(account.login, person.email));
+    return submitOnce(request, reply, async (trx) => {
+      const account = await createResellerStaff(trx, app.outbox, linkLifetimes(app), reseller.id, person, actorOf(request));
+      return { location: `/reseller/${reseller.id}`, flash: text.resellers.staffCreated(account.login, person.email) };
+    });
   });
 
   app.post<{ Params: IdParams & { accountId: string } }>('/reseller/:id/mitarbeiter/:accountId/link', operatorOnly, async (request, reply) => {
@@ -105,10 +110,10 @@ export async function resellerRoutes(app: FastifyInstance): Promise<void> {
     const staff = (await listResellerStaff(app.db, reseller.id)).find((s) => s.id === request.params.accountId);
     if (!staff) return denyAccess(request, reply, 'account', request.params.accountId);
     if (staff.status !== 'active') return redirectWithFlash(reply, `/reseller/${reseller.id}`, text.users.linkDisabled);
-    await app.db.transaction().execute((trx) =>
-      issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: staff.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip }),
-    );
-    return redirectWithFlash(reply, `/reseller/${reseller.id}`, text.users.linkSent(`${staff.first_name} ${staff.last_name}`, staff.email));
+    return submitOnce(request, reply, async (trx) => {
+      await issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: staff.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip });
+      return { location: `/reseller/${reseller.id}`, flash: text.users.linkSent(`${staff.first_name} ${staff.last_name}`, staff.email) };
+    });
   });
 
   app.post<{ Params: IdParams }>('/reseller/:id/arbeiten', operatorOnly, async (request, reply) => {

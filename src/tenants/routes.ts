@@ -2,8 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { text } from '../i18n/de.ts';
 import { redirectWithFlash } from '../web/flash.ts';
+import { submitOnce } from '../web/once.ts';
 import { type FormErrors, hasErrors, readForm } from '../web/forms.ts';
 import { isUuid, type ListQuery, listUrl, readListQuery } from '../web/listing.ts';
+import { type BookingSection, bookingSection } from '../applications/sections.ts';
 import { denyAccess, requireWorkspace, selectedTenant, workspaceOf } from '../workspace/context.ts';
 import { type CompanyValues, companyValuesFromRow, countries, readCompanyForm, validateCompany } from './company.ts';
 import { createTenant, CustomerNumberTakenError, findTenant, listTenants, type TenantSort, tenantSorts, updateTenant } from './tenants.ts';
@@ -44,7 +46,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
     );
   }
 
-  const renderForm = (reply: FastifyReply, data: { tenantId: string | null; values: CompanyValues; errors: FormErrors }, status = 200) =>
+  const renderForm = (reply: FastifyReply, data: { tenantId: string | null; values: CompanyValues; errors: FormErrors; bookings?: BookingSection }, status = 200) =>
     reply.page(
       'tenants/form.eta',
       {
@@ -88,9 +90,11 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
     if (hasErrors(errors)) return renderForm(reply, { tenantId: null, values, errors }, 422);
     const workspace = workspaceOf(request);
     try {
-      const tenant = await app.db.transaction().execute((trx) => createTenant(trx, workspace.resellerId, values, actorOf(request)));
-      const params = new URLSearchParams({ q: values.customerNumber || values.name, markiert: tenant.id });
-      return redirectWithFlash(reply, `/mandanten?${params}`, text.tenants.created(values.name));
+      return await submitOnce(request, reply, async (trx) => {
+        const tenant = await createTenant(trx, workspace.resellerId, values, actorOf(request));
+        const params = new URLSearchParams({ q: values.customerNumber || values.name, markiert: tenant.id });
+        return { location: `/mandanten?${params}`, flash: text.tenants.created(values.name) };
+      });
     } catch (error) {
       if (error instanceof CustomerNumberTakenError) {
         return renderForm(reply, { tenantId: null, values, errors: { customerNumber: text.company.customerNumberTaken(error.holder) } }, 422);
@@ -102,7 +106,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: IdParams }>('/mandanten/:id/bearbeiten', workspaceRoute, async (request, reply) => {
     const tenant = isUuid(request.params.id) ? await findTenant(app.db, workspaceOf(request).resellerId, request.params.id) : undefined;
     if (!tenant) return denyAccess(request, reply, 'tenant', request.params.id);
-    return renderForm(reply, { tenantId: tenant.id, values: companyValuesFromRow(tenant), errors: {} });
+    return renderForm(reply, { tenantId: tenant.id, values: companyValuesFromRow(tenant), errors: {}, bookings: await bookingSection(app.db, tenant.id) });
   });
 
   app.post<{ Params: IdParams }>('/mandanten/:id', workspaceRoute, async (request, reply) => {

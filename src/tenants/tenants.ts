@@ -34,7 +34,7 @@ export async function listTenants(db: Executor, resellerId: string, query: ListQ
   let base = db.selectFrom('tenants').where('reseller_id', '=', resellerId);
   if (query.q) {
     const pattern = likePattern(query.q);
-    base = base.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('customer_number', 'ilike', pattern), eb('city', 'ilike', pattern), eb('postal_code', 'like', pattern)]));
+    base = base.where(sql`search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
   }
   // Without a search the reseller's counter is exact; a search counts at most COUNT_CAP + 1 rows.
   let total: number;

@@ -10,7 +10,9 @@ const special: Record<string, string> = {
 /** One part of a login: lower case, German umlauts spelled out, other accents dropped, spaces and hyphens as "-". */
 export function toLoginPart(name: string): string {
   let out = '';
-  for (const char of name.toLocaleLowerCase('de-DE')) {
+  // Composed first: a "ö" typed as "o" + combining diaeresis (macOS, copied text) must become
+  // "oe" like the precomposed one, not lose its umlaut as an accent.
+  for (const char of name.normalize('NFC').toLocaleLowerCase('de-DE')) {
     const mapped = special[char];
     if (mapped) {
       out += mapped;
@@ -27,7 +29,8 @@ export function toLoginPart(name: string): string {
 /** "vorname.nachname"; a name with no usable letters falls back so that a login always exists. */
 export function loginBaseFor(firstName: string, lastName: string): string {
   const parts = [toLoginPart(firstName), toLoginPart(lastName)].filter(Boolean);
-  return parts.length ? parts.join('.').slice(0, 60) : 'anwender';
+  // Cut to length, a login must not end in the "." or "-" that stood before the cut.
+  return parts.length ? parts.join('.').slice(0, 60).replace(/[.-]+$/, '') : 'anwender';
 }
 
 /**

@@ -3,8 +3,10 @@ import { linkLifetimes } from '../auth/routes.ts';
 import { text } from '../i18n/de.ts';
 import { AccountNotLinkableError, issuePasswordLink } from '../passwords/links.ts';
 import { redirectWithFlash } from '../web/flash.ts';
+import { submitOnce } from '../web/once.ts';
 import { type FormErrors, hasErrors, readForm } from '../web/forms.ts';
 import { isUuid, listUrl, readListQuery } from '../web/listing.ts';
+import { type RightsSection, rightsSection } from '../applications/sections.ts';
 import { denyAccess, requireWorkspace, type SelectedTenant, selectedTenant, workspaceOf } from '../workspace/context.ts';
 import { type PersonForm, readPersonForm, validatePerson } from './person.ts';
 import { createUser, describeUserStatus, findUser, listUsers, setUserStatus, type TenantScope, updateUser } from './users.ts';
@@ -49,7 +51,7 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     );
   }
 
-  const renderForm = (reply: FastifyReply, tenant: SelectedTenant, data: { userId: string | null; login?: string; values: PersonForm; errors: FormErrors }, status = 200) =>
+  const renderForm = (reply: FastifyReply, tenant: SelectedTenant, data: { userId: string | null; login?: string; values: PersonForm; errors: FormErrors; rights?: RightsSection }, status = 200) =>
     reply.page(
       'users/form.eta',
       {
@@ -86,14 +88,15 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     if (form.aktion === 'bearbeiten') return reply.redirect(`/anwender/${user.id}/bearbeiten`, 303);
     if (form.aktion === 'link') {
       try {
-        await app.db.transaction().execute((trx) =>
-          issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: user.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip }),
-        );
+        // A double click sends one link, not two.
+        return await submitOnce(request, reply, async (trx) => {
+          await issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: user.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip });
+          return { location: back, flash: text.users.linkSent(name, user.email) };
+        });
       } catch (error) {
         if (error instanceof AccountNotLinkableError) return renderList(request, reply, { marked: user.id, formError: text.users.linkDisabled, status: 422 });
         throw error;
       }
-      return redirectWithFlash(reply, back, text.users.linkSent(name, user.email));
     }
     const status = form.aktion === 'deaktivieren' ? 'disabled' : 'active';
     const result = await app.db.transaction().execute((trx) => setUserStatus(trx, scope, user.id, status, actorOf(request)));
@@ -116,8 +119,10 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const values = readPersonForm(request.body);
     const errors = validatePerson(values, 'other');
     if (hasErrors(errors)) return renderForm(reply, tenant, { userId: null, values, errors }, 422);
-    const account = await app.db.transaction().execute((trx) => createUser(trx, app.outbox, linkLifetimes(app), scopeOf(request, tenant), values, actorOf(request)));
-    return redirectWithFlash(reply, userListUrl(account), text.users.created(account.login, values.email));
+    return submitOnce(request, reply, async (trx) => {
+      const account = await createUser(trx, app.outbox, linkLifetimes(app), scopeOf(request, tenant), values, actorOf(request));
+      return { location: userListUrl(account), flash: text.users.created(account.login, values.email) };
+    });
   });
 
   app.get<{ Params: IdParams }>('/anwender/:id/bearbeiten', workspaceRoute, async (request, reply) => {
@@ -125,7 +130,13 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     if (!tenant) return reply;
     const user = isUuid(request.params.id) ? await findUser(app.db, scopeOf(request, tenant), request.params.id) : undefined;
     if (!user) return denyAccess(request, reply, 'user', request.params.id);
-    return renderForm(reply, tenant, { userId: user.id, login: user.login, values: { firstName: user.first_name, lastName: user.last_name, email: user.email }, errors: {} });
+    return renderForm(reply, tenant, {
+      userId: user.id,
+      login: user.login,
+      values: { firstName: user.first_name, lastName: user.last_name, email: user.email },
+      errors: {},
+      rights: await rightsSection(app.db, tenant.id, user.id),
+    });
   });
 
   app.post<{ Params: IdParams }>('/anwender/:id', workspaceRoute, async (request, reply) => {

@@ -70,15 +70,22 @@ export async function listUsers(db: Executor, scope: TenantScope, query: { q: st
   let base = scopedUsers(db, scope);
   if (query.q) {
     const pattern = likePattern(query.q);
-    base = base.where((eb) =>
-      eb.or([eb('a.first_name', 'ilike', pattern), eb('a.last_name', 'ilike', pattern), eb('a.login', 'ilike', pattern), eb('a.email', 'ilike', pattern)]),
-    );
+    base = base.where(sql`a.search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
   }
-  const counted = await db
-    .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+  // Without a search the Mandant's counter is exact (kept by a trigger); a search counts its hits.
+  let total: number;
+  if (query.q) {
+    const counted = await db
+      .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    total = Number(counted.n);
+  } else {
+    const tenant = await db.selectFrom('tenants').select('user_count').where('id', '=', scope.tenantId).where('reseller_id', '=', scope.resellerId).executeTakeFirst();
+    total = tenant?.user_count ?? 0;
+  }
+  const capped = query.q !== '' && total > COUNT_CAP;
+  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
   const rows = await base
     // The newest link of each user and its delivery: one index lookup per row of the page.
     .leftJoinLateral(
@@ -130,8 +137,11 @@ export interface PersonValues {
 
 /** Creates an Anwender with a login from the name and queues the invitation in the same transaction. */
 export async function createUser(trx: Tx, outbox: MailOutbox, lifetimes: LinkLifetimes, scope: TenantScope, values: PersonValues, actor: Actor) {
-  // The Mandant must still be the reseller's; the row lock keeps it so until commit.
-  await trx.selectFrom('tenants').select('id').where('id', '=', scope.tenantId).where('reseller_id', '=', scope.resellerId).forShare().executeTakeFirstOrThrow();
+  // The Mandant must still be the reseller's; the row lock keeps it so until commit. Not FOR
+  // SHARE: the user_count trigger updates this row later in the transaction, and two creators
+  // holding a share lock would each wait for the other's upgrade (deadlock). This lock queues
+  // creators of one Mandant up front, before the login's advisory lock is taken.
+  await trx.selectFrom('tenants').select('id').where('id', '=', scope.tenantId).where('reseller_id', '=', scope.resellerId).forNoKeyUpdate().executeTakeFirstOrThrow();
   const account = await createAccount(
     trx,
     { role: 'user', resellerId: scope.resellerId, tenantId: scope.tenantId, ...values },

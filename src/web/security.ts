@@ -64,12 +64,19 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     sessionPlugin: '@fastify/cookie',
     cookieKey: secure ? '__Host-csrf' : 'csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true },
-    getToken: (request) => (request.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    getToken: (request) => {
+      const field = (request.body as Record<string, unknown> | undefined)?._csrf;
+      if (typeof field === 'string') return field;
+      // A multipart form (the import upload) delivers each field as { value }.
+      const value = (field as { value?: unknown } | undefined)?.value;
+      return typeof value === 'string' ? value : undefined;
+    },
   });
 
   await app.register(fastifyRateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => Object.assign(new Error(text.pages.tooManyText), { statusCode: 429, retryAfter: context.after }),
+    // Retry-After takes whole seconds (RFC 9110); context.after is prose ("1 minute").
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(text.pages.tooManyText), { statusCode: 429, retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });
 
   app.addHook('preHandler', async (request, reply) => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { fromPglite, PgBoss } from 'pg-boss';
-import { openDatabase, type DatabaseHandle } from '../../src/db/database.ts';
+import { openDatabase, pgliteOptions, type DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest, migrationFolder } from '../../src/db/migrate.ts';
 
 // One database per test file. On PGlite: a data directory migrated once (per migration set)
@@ -27,7 +27,7 @@ async function installQueueSchema(boss: PgBoss): Promise<void> {
 async function migratedPgliteDump(): Promise<Blob> {
   const file = join(tmpdir(), `agileas-pglite-${schemaFingerprint()}.tar.gz`);
   if (!existsSync(file)) {
-    const pglite = await PGlite.create();
+    const pglite = await PGlite.create(pgliteOptions);
     const handle = await openDatabase({ databaseUrl: null, pgliteDir: null, pglite });
     await migrateToLatest(handle.db);
     await installQueueSchema(new PgBoss({ db: fromPglite(pglite), backend: 'pglite', supervise: false, schedule: false }));
@@ -88,20 +88,32 @@ export interface TestDatabase extends DatabaseHandle {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    const pglite = await PGlite.create({ loadDataDir: await migratedPgliteDump(), parsers: { 20: (value: string) => Number(value) } });
+    const pglite = await PGlite.create({ ...pgliteOptions, loadDataDir: await migratedPgliteDump() });
     const handle = await openDatabase({ databaseUrl: null, pgliteDir: null, pglite });
     return { ...handle, kind: 'pglite' };
   }
-  const template = await ensurePostgresTemplate(databaseUrl);
-  const name = `agileas_test_${randomBytes(6).toString('hex')}`;
-  await withMaintenanceClient(databaseUrl, (client) => client.query(`create database ${name} template ${template}`));
-  const handle = await openDatabase({ databaseUrl: databaseUrlFor(databaseUrl, name), pgliteDir: null });
+  const fresh = await createPostgresTestDatabase(databaseUrl);
+  const handle = await openDatabase({ databaseUrl: fresh.url, pgliteDir: null });
   return {
     ...handle,
     kind: 'postgres',
     async close() {
       await handle.close();
-      await withMaintenanceClient(databaseUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+      await fresh.drop();
     },
+  };
+}
+
+/**
+ * A fresh, migrated database on the server of `databaseUrl`, not opened: its URL is for a
+ * process of its own (the end-to-end tests start the real server with it).
+ */
+export async function createPostgresTestDatabase(databaseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const template = await ensurePostgresTemplate(databaseUrl);
+  const name = `agileas_test_${randomBytes(6).toString('hex')}`;
+  await withMaintenanceClient(databaseUrl, (client) => client.query(`create database ${name} template ${template}`));
+  return {
+    url: databaseUrlFor(databaseUrl, name),
+    drop: () => withMaintenanceClient(databaseUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
   };
 }

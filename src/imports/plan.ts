@@ -1,0 +1,237 @@
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import { text } from '../i18n/de.ts';
+import { type CompanyValues, companyValuesFromRow } from '../tenants/company.ts';
+import { loginBaseFor } from '../users/login-name.ts';
+import { type Catalogue, checkTenantRowsAgree, columnLabels, type Issue, type ParsedRow, parseRow, type SheetRow, tenantKeyOf } from './rows.ts';
+
+// What an import would do, computed fresh against the database each time: for the preview, and
+// again inside the commit's transaction. Nothing here writes.
+
+export interface ImportOptions {
+  /** Application codes booked for every Mandant of the file. */
+  bookForAll: string[];
+  /** "code:rolle" given to every new Anwender, or null. */
+  defaultRight: string | null;
+}
+
+export interface PlannedTenant {
+  key: string;
+  line: number;
+  values: CompanyValues;
+  existingId: string | null;
+  action: 'create' | 'update' | 'unchanged';
+  changedFields: string[];
+  /** Application ids to book (not yet booked). */
+  bookings: string[];
+}
+
+export interface PlannedUser {
+  line: number;
+  tenantKey: string;
+  firstName: string;
+  lastName: string;
+  email: string;
+  existingId: string | null;
+  action: 'create' | 'update' | 'unchanged';
+  /** application id → role, only what differs from the database. */
+  rights: Map<string, string>;
+  /** For new Anwender: the login as it would be generated now. */
+  login: string | null;
+}
+
+export interface ImportCounts {
+  newTenants: number;
+  changedTenants: number;
+  unchangedTenants: number;
+  newUsers: number;
+  changedUsers: number;
+  unchangedUsers: number;
+  errorRows: number;
+  warnings: number;
+}
+
+export interface ImportPlan {
+  tenants: PlannedTenant[];
+  users: PlannedUser[];
+  issues: Issue[];
+  counts: ImportCounts;
+}
+
+const companyFields: (keyof CompanyValues)[] = ['name', 'customerNumber', 'street', 'postalCode', 'city', 'country', 'vatId'];
+
+async function loadExisting(db: Executor, resellerId: string, keys: string[]) {
+  const numbers = keys.filter((k) => k.startsWith('nr:')).map((k) => k.slice(3));
+  const fingerprints = keys.filter((k) => k.startsWith('fp:')).map((k) => k.slice(3));
+  if (keys.length === 0) return { tenants: [], bookings: [], users: [], rights: [] };
+  const tenants = await db
+    .selectFrom('tenants')
+    .selectAll()
+    .where('reseller_id', '=', resellerId)
+    .where((eb) =>
+      eb.or([
+        ...(numbers.length ? [eb(sql`lower(customer_number)`, 'in', numbers)] : []),
+        ...(fingerprints.length ? [eb(sql`lower(name) || '|' || postal_code`, 'in', fingerprints)] : []),
+      ]),
+    )
+    .execute();
+  const tenantIds = tenants.map((t) => t.id);
+  if (tenantIds.length === 0) return { tenants, bookings: [], users: [], rights: [] };
+  const bookings = await db.selectFrom('tenant_applications').select(['tenant_id', 'application_id']).where('tenant_id', 'in', tenantIds).execute();
+  const users = await db
+    .selectFrom('accounts')
+    .select(['id', 'tenant_id', 'first_name', 'last_name', sql<string>`lower(email)`.as('email')])
+    .where('tenant_id', 'in', tenantIds)
+    .where('role', '=', 'user')
+    .execute();
+  const rights = users.length
+    ? await db.selectFrom('user_rights').select(['account_id', 'application_id', 'role']).where('account_id', 'in', users.map((u) => u.id)).execute()
+    : [];
+  return { tenants, bookings, users, rights };
+}
+
+/** Logins the new Anwender would get now; the commit allocates them for real under a lock. */
+async function previewLogins(db: Executor, users: PlannedUser[]): Promise<void> {
+  const created = users.filter((u) => u.action === 'create');
+  if (created.length === 0) return;
+  const bases = [...new Set(created.map((u) => loginBaseFor(u.firstName, u.lastName)))];
+  const taken = await db
+    .selectFrom('accounts')
+    .select(sql<string>`lower(login)`.as('login'))
+    .where(sql`regexp_replace(lower(login), '[0-9]+$', '')`, 'in', bases)
+    .execute();
+  const used = new Set(taken.map((r) => r.login));
+  for (const user of created) user.login = nextFreeLogin(loginBaseFor(user.firstName, user.lastName), used);
+}
+
+export function nextFreeLogin(base: string, used: Set<string>): string {
+  let login = base;
+  for (let n = 2; used.has(login); n++) login = `${base}${n}`;
+  used.add(login);
+  return login;
+}
+
+export async function buildImportPlan(db: Executor, resellerId: string, rows: SheetRow[], options: ImportOptions, catalogue: Catalogue): Promise<ImportPlan> {
+  const issues: Issue[] = [];
+  const optionError = (message: string) => issues.push({ line: null, column: text.imports.optionsColumn, message, severity: 'error' });
+  const bookForAll = options.bookForAll.filter((code) => catalogue.byCode.has(code));
+  let defaultRight: [string, string] | null = null;
+  if (options.defaultRight) {
+    const [code = '', role = ''] = options.defaultRight.split(':');
+    const app = catalogue.byCode.get(code);
+    if (!app || !app.roles.includes(role)) optionError(text.imports.unknownRole(code, role, app?.roles ?? []));
+    else if (!bookForAll.includes(code)) optionError(text.imports.defaultRightNotBooked(app.name));
+    else defaultRight = [code, role];
+  }
+
+  // Parse, then group by Mandant: the first row of a Mandant defines it.
+  const parsed = rows.map((row) => parseRow(row, catalogue, issues));
+  const groups = new Map<string, ParsedRow[]>();
+  for (const row of parsed) {
+    const group = groups.get(row.tenantKey);
+    if (group) checkTenantRowsAgree(group[0]!, row, issues);
+    else groups.set(row.tenantKey, []);
+    groups.get(row.tenantKey)!.push(row);
+  }
+
+  const existing = await loadExisting(db, resellerId, [...groups.keys()]);
+  const existingByKey = new Map(existing.tenants.map((t) => [tenantKeyOf(companyValuesFromRow(t)), t]));
+  // A file row with a Kundennummer only matches by number; without one, by Firma + PLZ.
+  for (const t of existing.tenants) {
+    const fp = `fp:${t.name.toLowerCase()}|${t.postal_code}`;
+    if (!existingByKey.has(fp)) existingByKey.set(fp, t);
+  }
+
+  // Lookups by key: a file of 20,000 rows against as many existing ones stays linear.
+  const bookedByTenant = new Map<string, Set<string>>();
+  for (const b of existing.bookings) {
+    if (!bookedByTenant.has(b.tenant_id)) bookedByTenant.set(b.tenant_id, new Set());
+    bookedByTenant.get(b.tenant_id)!.add(b.application_id);
+  }
+  const userByEmail = new Map(existing.users.map((u) => [`${u.tenant_id}|${u.email}`, u]));
+  const rightByKey = new Map(existing.rights.map((r) => [`${r.account_id}|${r.application_id}`, r.role]));
+
+  const tenants: PlannedTenant[] = [];
+  const users: PlannedUser[] = [];
+  for (const [key, group] of groups) {
+    const first = group[0]!;
+    const current = existingByKey.get(key);
+    const booked = (current && bookedByTenant.get(current.id)) || new Set<string>();
+    const wantedCodes = new Set([...group.flatMap((r) => r.applications), ...bookForAll]);
+    const available = new Set([...wantedCodes].filter((c) => catalogue.byCode.has(c)).map((c) => catalogue.byCode.get(c)!.id));
+    for (const id of booked) available.add(id);
+    const bookings = [...available].filter((id) => !booked.has(id));
+    const currentValues = current ? companyValuesFromRow(current) : null;
+    // An empty optional cell is "no information", not "delete it".
+    const changedFields = currentValues
+      ? companyFields.filter((f) => f !== 'customerNumber' && !(f === 'vatId' && !first.tenant.vatId) && first.tenant[f] !== currentValues[f])
+      : [];
+    tenants.push({
+      key,
+      line: first.line,
+      values: first.tenant,
+      existingId: current?.id ?? null,
+      action: !current ? 'create' : changedFields.length || bookings.length ? 'update' : 'unchanged',
+      changedFields,
+      bookings,
+    });
+
+    const seenEmails = new Map<string, number>();
+    for (const row of group) {
+      if (!row.user) continue;
+      const { user } = row;
+      const earlier = seenEmails.get(user.email);
+      if (earlier !== undefined && user.email) {
+        issues.push({ line: row.line, column: columnLabels.email, message: text.imports.emailTwice(earlier), severity: 'error' });
+        continue;
+      }
+      seenEmails.set(user.email, row.line);
+      const match = current ? userByEmail.get(`${current.id}|${user.email}`) : undefined;
+      const rights = new Map<string, string>();
+      for (const [code, role] of user.rights) {
+        const app = catalogue.byCode.get(code)!;
+        if (!available.has(app.id)) {
+          issues.push({ line: row.line, column: columnLabels.rights, message: text.imports.rightNotBooked(app.name), severity: 'error' });
+          continue;
+        }
+        if (!match || rightByKey.get(`${match.id}|${app.id}`) !== role) rights.set(app.id, role);
+      }
+      if (!match && defaultRight && !user.rights.has(defaultRight[0])) rights.set(catalogue.byCode.get(defaultRight[0])!.id, defaultRight[1]);
+      const renamed = match && (match.first_name !== user.firstName || match.last_name !== user.lastName);
+      users.push({
+        line: row.line,
+        tenantKey: key,
+        firstName: user.firstName,
+        lastName: user.lastName,
+        email: user.email,
+        existingId: match?.id ?? null,
+        action: !match ? 'create' : renamed || rights.size ? 'update' : 'unchanged',
+        rights,
+        login: null,
+      });
+    }
+  }
+  await previewLogins(db, users);
+
+  const errorLines = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.line));
+  const count = <T extends { action: string }>(list: T[], action: string) => list.filter((x) => x.action === action).length;
+  return {
+    tenants,
+    users,
+    issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    counts: {
+      newTenants: count(tenants, 'create'),
+      changedTenants: count(tenants, 'update'),
+      unchangedTenants: count(tenants, 'unchanged'),
+      newUsers: count(users, 'create'),
+      changedUsers: count(users, 'update'),
+      unchangedUsers: count(users, 'unchanged'),
+      errorRows: errorLines.size,
+      warnings: issues.filter((i) => i.severity === 'warning').length,
+    },
+  };
+}
+
+export function hasBlockingIssues(plan: ImportPlan): boolean {
+  return plan.issues.some((issue) => issue.severity === 'error');
+}

@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import { recordAuditEvent } from '../audit/audit.ts';
+import type { Executor, Tx } from '../db/database.ts';
+import type { CreatedUser } from './apply.ts';
+import type { ImportCounts, ImportOptions } from './plan.ts';
+import type { SheetRow } from './rows.ts';
+
+// Import runs of one reseller: every query takes the reseller id.
+
+export async function createImportRun(db: Executor, run: { resellerId: string; createdBy: string; fileName: string; rows: SheetRow[]; at: Date; ip: string | null }): Promise<string> {
+  const { id } = await db
+    .insertInto('import_runs')
+    .values({
+      reseller_id: run.resellerId,
+      created_by: run.createdBy,
+      file_name: run.fileName,
+      state: 'preview',
+      created_at: run.at,
+      rows: JSON.stringify(run.rows),
+      options: JSON.stringify({ bookForAll: [], defaultRight: null } satisfies ImportOptions),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordAuditEvent(db, { action: 'import.uploaded', at: run.at, actorId: run.createdBy, resellerId: run.resellerId, ip: run.ip, details: { runId: id, fileName: run.fileName, rows: run.rows.length } });
+  return id;
+}
+
+export async function findImportRun(db: Executor, resellerId: string, runId: string) {
+  const run = await db.selectFrom('import_runs').selectAll().where('reseller_id', '=', resellerId).where('id', '=', runId).executeTakeFirst();
+  if (!run) return undefined;
+  return { ...run, rows: run.rows as SheetRow[], options: run.options as unknown as ImportOptions, counts: run.counts as Partial<ImportCounts>, result: run.result as CreatedUser[] };
+}
+
+/** For the commit: the run locked, so that two clicks on "Import ausführen" import once. */
+export async function lockImportRun(trx: Tx, resellerId: string, runId: string) {
+  return trx.selectFrom('import_runs').select(['id', 'state']).where('reseller_id', '=', resellerId).where('id', '=', runId).forUpdate().executeTakeFirst();
+}
+
+export async function listImportRuns(db: Executor, resellerId: string) {
+  return db
+    .selectFrom('import_runs as r')
+    .leftJoin('accounts as a', 'a.id', 'r.created_by')
+    .select(['r.id', 'r.file_name', 'r.state', 'r.created_at', 'r.imported_at', 'r.counts', 'a.first_name', 'a.last_name', sql<number>`jsonb_array_length(r.rows)`.as('row_count')])
+    .where('r.reseller_id', '=', resellerId)
+    .orderBy('r.created_at', 'desc')
+    .limit(100)
+    .execute();
+}
+
+export async function saveImportOptions(db: Executor, resellerId: string, runId: string, options: ImportOptions): Promise<void> {
+  await db.updateTable('import_runs').set({ options: JSON.stringify(options) }).where('reseller_id', '=', resellerId).where('id', '=', runId).where('state', '=', 'preview').execute();
+}
+
+export async function markImported(trx: Tx, runId: string, counts: ImportCounts, result: CreatedUser[], at: Date): Promise<void> {
+  await trx.updateTable('import_runs').set({ state: 'imported', imported_at: at, counts: JSON.stringify(counts), result: JSON.stringify(result) }).where('id', '=', runId).execute();
+}
+
+export async function discardImportRun(db: Executor, resellerId: string, runId: string, actor: { actorId: string; at: Date; ip: string | null }): Promise<boolean> {
+  const result = await db
+    .updateTable('import_runs')
+    .set({ state: 'discarded', rows: '[]' })
+    .where('reseller_id', '=', resellerId)
+    .where('id', '=', runId)
+    .where('state', '=', 'preview')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return false;
+  await recordAuditEvent(db, { action: 'import.discarded', at: actor.at, actorId: actor.actorId, resellerId, ip: actor.ip, details: { runId } });
+  return true;
+}
+
+/** Active Anwender of the run without a password and without a link that still works. */
+export async function findAccountsNeedingLinks(db: Executor, runId: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .selectFrom('accounts as a')
+    .select('a.id')
+    .where('a.import_run_id', '=', runId)
+    .where('a.status', '=', 'active')
+    .where('a.password_hash', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('password_links as l')
+            .select('l.id')
+            .whereRef('l.account_id', '=', 'a.id')
+            .where('l.used_at', 'is', null)
+            .where('l.revoked_at', 'is', null)
+            .where('l.expires_at', '>', now),
+        ),
+      ),
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Anwender of the run whose newest link mail finally failed. */
+export async function findAccountsWithFailedLinks(db: Executor, runId: string): Promise<string[]> {
+  const rows = await latestDeliveries(db, runId).where('a.password_hash', 'is', null).where('a.status', '=', 'active').execute();
+  return rows.filter((r) => r.state === 'failed').map((r) => r.id);
+}
+
+function latestDeliveries(db: Executor, runId: string) {
+  return db
+    .selectFrom('accounts as a')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('mail_deliveries as d')
+          .select('d.state')
+          .whereRef('d.account_id', '=', 'a.id')
+          .where('d.link_id', 'is not', null)
+          .orderBy('d.created_at', 'desc')
+          .limit(1)
+          .as('d'),
+      (join) => join.onTrue(),
+    )
+    .select(['a.id', 'd.state', sql<boolean>`a.password_hash is not null`.as('has_password')])
+    .where('a.import_run_id', '=', runId);
+}
+
+/** How far the link mails of a run are: counts per state, "active" once the password is set. */
+export async function measureLinkProgress(db: Executor, runId: string): Promise<Record<string, number>> {
+  const rows = await latestDeliveries(db, runId).execute();
+  const counts: Record<string, number> = { none: 0, queued: 0, retrying: 0, sent: 0, failed: 0, active: 0 };
+  for (const row of rows) {
+    const key = row.has_password ? 'active' : (row.state ?? 'none');
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}

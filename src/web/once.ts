@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Executor, Tx } from '../db/database.ts';
+import { redirectWithFlash } from './flash.ts';
+import { readForm } from './forms.ts';
+import { isUuid } from './listing.ts';
+
+// Forms that create something carry a one-time id. The first post records it with the page it
+// led to, in the same transaction as the creation; a repeated post of the same form (double
+// click, back button and send again) is sent to that page and creates nothing.
+
+export const SUBMISSION_FIELD = 'formular';
+
+export function newSubmissionId(): string {
+  return randomUUID();
+}
+
+/** Where the first post of this form led, if it was already sent by this account. */
+export async function findEarlierSubmission(db: Executor, submissionId: string, accountId: string): Promise<string | null> {
+  if (!isUuid(submissionId)) return null;
+  const row = await db.selectFrom('form_submissions').select('location').where('id', '=', submissionId).where('account_id', '=', accountId).executeTakeFirst();
+  return row?.location ?? null;
+}
+
+/** Records the submission inside the creating transaction; a concurrent twin fails on the key. */
+export async function recordSubmission(trx: Tx, submissionId: string, accountId: string, location: string, at: Date): Promise<void> {
+  if (!isUuid(submissionId)) return;
+  await trx.insertInto('form_submissions').values({ id: submissionId, account_id: accountId, location, created_at: at }).execute();
+}
+
+export interface Created {
+  location: string;
+  flash: string;
+}
+
+function isDuplicateSubmission(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return e?.code === '23505' && (e.constraint === 'form_submissions_pkey' || Boolean(e.message?.includes('form_submissions_pkey')));
+}
+
+/**
+ * Runs a creating form post at most once per form: `create` runs in a transaction together with
+ * the record of this submission; a repeat is redirected to where the first one led.
+ */
+export async function submitOnce(request: FastifyRequest, reply: FastifyReply, create: (trx: Tx) => Promise<Created>): Promise<FastifyReply> {
+  const { db, clock } = request.server;
+  const submissionId = readForm(request.body, [SUBMISSION_FIELD])[SUBMISSION_FIELD];
+  const accountId = request.session.account!.id;
+  const earlier = await findEarlierSubmission(db, submissionId, accountId);
+  if (earlier) return reply.redirect(earlier, 303);
+  try {
+    const created = await db.transaction().execute(async (trx) => {
+      const result = await create(trx);
+      await recordSubmission(trx, submissionId, accountId, result.location, clock.now());
+      return result;
+    });
+    return redirectWithFlash(reply, created.location, created.flash);
+  } catch (error) {
+    // The twin of a double click committed first: this one was rolled back entirely.
+    if (isDuplicateSubmission(error)) return reply.redirect((await findEarlierSubmission(db, submissionId, accountId)) ?? '/', 303);
+    throw error;
+  }
+}

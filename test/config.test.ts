@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+// The environment is checked once at start; a bad value is refused with a message that names
+// the variable (server.ts prints it as one line and exits with 1, see server.test.ts).
+
+const secret = 'a-session-secret-of-at-least-32-characters';
+const production = { NODE_ENV: 'production', BASE_URL: 'https://portal.example.de', IMPRESSUM_COMPANY: 'OKIT GmbH', IMPRESSUM_ADDRESS: 'Hafenstraße 1, 20095 Hamburg', SMTP_URL: 'smtp://mail.example.de:587' };
+
+function dataDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agileas-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+t.test('a bad variable is refused with a ConfigError that names it', async (t) => {
+  const dir = dataDir(t);
+  const cases: [string, Record<string, string>, string][] = [
+    ['PORT=abc', { PORT: 'abc' }, 'PORT'],
+    ['PORT out of range', { PORT: '70000' }, 'PORT'],
+    ['BASE_URL=ftp://x', { BASE_URL: 'ftp://x' }, 'BASE_URL'],
+    ['BASE_URL that is no URL', { BASE_URL: 'portal.example.de' }, 'BASE_URL'],
+    ['BASE_URL with a path', { BASE_URL: 'https://example.de/portal' }, 'BASE_URL'],
+    ['SMTP_URL=http://x', { SMTP_URL: 'http://x' }, 'SMTP_URL'],
+    ['DATABASE_URL=mysql://x', { DATABASE_URL: 'mysql://x/db' }, 'DATABASE_URL'],
+    ['production without SESSION_SECRET', { ...production }, 'SESSION_SECRET'],
+    ['a short SESSION_SECRET', { SESSION_SECRET: 'zu-kurz' }, 'SESSION_SECRET'],
+    ['production without SMTP_URL (links would go to the console)', { ...production, SESSION_SECRET: secret, SMTP_URL: '' }, 'SMTP_URL'],
+    ['production without BASE_URL', { ...production, SESSION_SECRET: secret, BASE_URL: '' }, 'BASE_URL'],
+    ['INVITATION_LINK_HOURS=0', { INVITATION_LINK_HOURS: '0' }, 'INVITATION_LINK_HOURS'],
+    ['RESET_LINK_HOURS=1.5', { RESET_LINK_HOURS: '1.5' }, 'RESET_LINK_HOURS'],
+    ['MAIL_RETRY_LIMIT=-1', { MAIL_RETRY_LIMIT: '-1' }, 'MAIL_RETRY_LIMIT'],
+    ['TRUST_PROXY=yes please', { TRUST_PROXY: 'yes please' }, 'TRUST_PROXY'],
+    ['SUPPORT_EMAIL=nobody', { SUPPORT_EMAIL: 'nobody' }, 'SUPPORT_EMAIL'],
+  ];
+  for (const [name, env, variable] of cases) {
+    let error: unknown;
+    try {
+      loadConfig({ DATA_DIR: dir, ...env });
+    } catch (caught) {
+      error = caught;
+    }
+    t.ok(error instanceof ConfigError, `${name}: refused with a ConfigError`);
+    t.match((error as Error | undefined)?.message ?? '', variable, `${name}: the message names ${variable}`);
+    t.notMatch((error as Error | undefined)?.message ?? '', /\n/, `${name}: in one line`);
+  }
+});
+
+t.test('a good environment is read into a typed config', async (t) => {
+  const dir = dataDir(t);
+  const config = loadConfig({ ...production, DATA_DIR: dir, SESSION_SECRET: secret, PORT: '8080', INVITATION_LINK_HOURS: '48', TRUST_PROXY: '1' });
+  t.equal(config.production, true);
+  t.equal(config.port, 8080);
+  t.equal(config.baseUrl.href, 'https://portal.example.de/');
+  t.equal(config.secureCookies, true, 'https BASE_URL means secure cookies');
+  t.equal(config.smtpUrl, 'smtp://mail.example.de:587');
+  t.equal(config.invitationLinkHours, 48);
+  t.equal(config.resetLinkHours, 24, 'the default replacement-link lifetime');
+  t.equal(config.trustProxy, 1);
+  t.equal(config.sessionSecret, secret);
+});
+
+t.test('in development the session secret is generated once and kept in DATA_DIR', async (t) => {
+  const dir = dataDir(t);
+  const first = loadConfig({ DATA_DIR: dir });
+  t.ok(first.sessionSecret.length >= 32, 'a long secret is generated');
+  t.ok(existsSync(join(dir, 'session-secret')), 'and stored in DATA_DIR');
+  t.equal(readFileSync(join(dir, 'session-secret'), 'utf8').trim(), first.sessionSecret);
+  t.equal(loadConfig({ DATA_DIR: dir }).sessionSecret, first.sessionSecret, 'the next start reuses it');
+  t.equal(first.smtpUrl, null, 'without SMTP_URL mail goes to files');
+  t.equal(first.baseUrl.href, 'http://localhost:3000/', 'the default address');
+});
