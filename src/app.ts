@@ -55,16 +55,25 @@ export function createViews(production: boolean): Eta {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
+  const eta = createViews(config.production);
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     // Fastify also takes a hop count here; its type declaration only lists the other forms.
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: 256 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Long ids reach the handlers, which answer 404 and audit it, instead of a bare 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
     return503OnClosing: true,
+    // A URL the router cannot even read (broken percent-encoding) gets the German 404 page; no
+    // hooks have run yet, so it is rendered without session or form tokens.
+    frameworkErrors: (_error, _request, reply) => {
+      const data = { t: text, me: null, workspace: null, selectedTenant: null, csrfToken: '', submissionId: '', flash: null, supportEmail: config.supportEmail, path: '', values: {}, errors: {} };
+      const page = { ...data, title: text.pages.notFoundTitle, message: text.pages.notFoundText };
+      const html = eta.render('layout.eta', { ...page, body: eta.render('pages/error.eta', page) });
+      void (reply as FastifyReply).code(404).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    },
   });
 
-  const eta = createViews(config.production);
   const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
   const transport: MailTransport = config.smtpUrl
     ? createSmtpTransport(config.smtpUrl, config.mailFrom)

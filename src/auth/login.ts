@@ -66,12 +66,14 @@ export async function authenticate(db: Db, clock: Clock, input: { login: string;
 
   const rehash = needsRehash(account.password_hash!) ? await hashPassword(input.password) : null;
   await db.transaction().execute(async (trx) => {
-    await revokeAccountLinks(trx, account, now, 'password-login', account.id);
+    // The account row first, as every other change of an account's links does: the same lock
+    // order everywhere keeps a login and a link being issued from deadlocking.
     await trx
       .updateTable('accounts')
       .set({ last_login_at: now, ...(rehash ? { password_hash: rehash } : {}) })
       .where('id', '=', account.id)
       .execute();
+    await revokeAccountLinks(trx, account, now, 'password-login', account.id);
     await clearLoginFailures(trx, keys[0]!);
     await recordAuditEvent(trx, {
       action: 'login.succeeded',

@@ -143,22 +143,26 @@ export async function setPasswordWithLink(
   request: { token: string; passwordHash: string; at: Date; ip?: string | null },
 ): Promise<{ accountId: string; login: string } | null> {
   if (!isTokenShaped(request.token)) return null;
+  const tokenHash = hashToken(request.token);
+  const target = await trx.selectFrom('password_links').select('account_id').where('token_hash', '=', tokenHash).executeTakeFirst();
+  if (!target) return null;
+  // Account row first, then the link: the lock order of every other change of an account's links.
+  const account = await trx
+    .selectFrom('accounts')
+    .select(['id', 'login', 'status', 'reseller_id', 'tenant_id'])
+    .where('id', '=', target.account_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   const claimed = await trx
     .updateTable('password_links')
     .set({ used_at: request.at })
-    .where('token_hash', '=', hashToken(request.token))
+    .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', request.at)
     .returning(['id', 'account_id', 'kind'])
     .executeTakeFirst();
   if (!claimed) return null;
-  const account = await trx
-    .selectFrom('accounts')
-    .select(['id', 'login', 'status', 'reseller_id', 'tenant_id'])
-    .where('id', '=', claimed.account_id)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
   if (account.status !== 'active') return null;
 
   await trx
