@@ -456,6 +456,7 @@ export const text = {
     discard: 'Vorschau verwerfen',
     discarded: 'Die Vorschau wurde verworfen. Es wurde nichts gespeichert.',
     notPreview: 'Dieser Import ist bereits abgeschlossen.',
+    linksBeforeImport: 'Passwort-Links gibt es erst, wenn der Import ausgeführt ist.',
     committed: (tenants: number, users: number) => `Import ausgeführt: ${tenants} neue Mandanten, ${users} neue Anwender.`,
     resultTitle: (file: string) => `Ergebnis: ${file}`,
     resultIntro: 'Diese Anwender wurden neu angelegt. Ein Passwort gibt es noch nicht – jeder Anwender legt es selbst über seinen Link fest.',

@@ -84,9 +84,12 @@ async function loadExisting(db: Executor, resellerId: string, keys: string[]) {
     .where('tenant_id', 'in', tenantIds)
     .where('role', '=', 'user')
     .execute();
-  const rights = users.length
-    ? await db.selectFrom('user_rights').select(['account_id', 'application_id', 'role']).where('account_id', 'in', users.map((u) => u.id)).execute()
-    : [];
+  const rights: { account_id: string; application_id: string; role: string }[] = [];
+  // In slices: one IN list of every Anwender of big Mandanten would pass Postgres' parameter limit.
+  for (let i = 0; i < users.length; i += 10_000) {
+    const ids = users.slice(i, i + 10_000).map((u) => u.id);
+    rights.push(...(await db.selectFrom('user_rights').select(['account_id', 'application_id', 'role']).where('account_id', 'in', ids).execute()));
+  }
   return { tenants, bookings, users, rights };
 }
 

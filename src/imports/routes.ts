@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { linkLifetimes } from '../auth/routes.ts';
 import { listCatalogue } from '../applications/applications.ts';
 import { recordAuditEvent } from '../audit/audit.ts';
+import type { Tx } from '../db/database.ts';
 import { formatDateTime, text } from '../i18n/de.ts';
 import { issueLinksInBulk } from '../passwords/bulk-links.ts';
 import { redirectWithFlash } from '../web/flash.ts';
@@ -159,13 +160,17 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     }
   });
 
-  async function sendLinks(request: FastifyRequest, runId: string, accountIds: string[]) {
+  async function sendLinks(request: FastifyRequest, runId: string, pick: (trx: Tx) => Promise<string[]>) {
     const actor = actorOf(request);
     const resellerId = workspaceOf(request).resellerId;
     return app.db.transaction().execute(async (trx) => {
+      // Who gets a link is decided under the run's lock: a double click waits here and then finds
+      // the links of the first click, instead of revoking them and queuing every mail twice.
+      await lockImportRun(trx, resellerId, runId);
+      const accountIds = await pick(trx);
       const issued = await issueLinksInBulk(trx, app.outbox, linkLifetimes(app), accountIds, { ...actor, resellerId });
       await trx.updateTable('import_runs').set({ links_requested_at: actor.at }).where('id', '=', runId).execute();
-      await recordAuditEvent(trx, { action: 'import.links_requested', ...actor, resellerId, details: { runId, count: issued } });
+      if (issued > 0) await recordAuditEvent(trx, { action: 'import.links_requested', ...actor, resellerId, details: { runId, count: issued } });
       return issued;
     });
   }
@@ -173,15 +178,16 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: IdParams }>('/import/:id/links', workspaceRoute, async (request, reply) => {
     const run = await runOr404(request, reply);
     if (!run) return reply;
-    if (run.state !== 'imported') return redirectWithFlash(reply, `/import/${run.id}`, text.imports.commitRefused);
-    const issued = await sendLinks(request, run.id, await findAccountsNeedingLinks(app.db, run.id, app.clock.now()));
+    if (run.state !== 'imported') return redirectWithFlash(reply, `/import/${run.id}`, text.imports.linksBeforeImport);
+    const issued = await sendLinks(request, run.id, (trx) => findAccountsNeedingLinks(trx, run.id, app.clock.now()));
     return redirectWithFlash(reply, `/import/${run.id}/links`, issued ? text.imports.linksQueued(issued) : text.imports.linksNone);
   });
 
   app.post<{ Params: IdParams }>('/import/:id/links/erneut', workspaceRoute, async (request, reply) => {
     const run = await runOr404(request, reply);
     if (!run) return reply;
-    const issued = await sendLinks(request, run.id, await findAccountsWithFailedLinks(app.db, run.id));
+    if (run.state !== 'imported') return redirectWithFlash(reply, `/import/${run.id}`, text.imports.linksBeforeImport);
+    const issued = await sendLinks(request, run.id, (trx) => findAccountsWithFailedLinks(trx, run.id));
     return redirectWithFlash(reply, `/import/${run.id}/links`, text.imports.resent(issued));
   });
 

@@ -52,7 +52,13 @@ export async function saveImportOptions(db: Executor, resellerId: string, runId:
 }
 
 export async function markImported(trx: Tx, runId: string, counts: ImportCounts, result: CreatedUser[], at: Date): Promise<void> {
-  await trx.updateTable('import_runs').set({ state: 'imported', imported_at: at, counts: JSON.stringify(counts), result: JSON.stringify(result) }).where('id', '=', runId).execute();
+  // The file's rows are not kept once imported: the result lists what was created, and the
+  // rows (names, e-mails of every line) need not linger.
+  await trx
+    .updateTable('import_runs')
+    .set({ state: 'imported', imported_at: at, counts: JSON.stringify(counts), result: JSON.stringify(result), rows: '[]' })
+    .where('id', '=', runId)
+    .execute();
 }
 
 export async function discardImportRun(db: Executor, resellerId: string, runId: string, actor: { actorId: string; at: Date; ip: string | null }): Promise<boolean> {
