@@ -192,6 +192,7 @@ export const text = {
     } as Record<string, string>,
     missing: { name: 'den Firmennamen', street: 'Straße und Hausnummer', postalCode: 'die Postleitzahl', city: 'den Ort' },
     formulaStart: 'Bitte nicht mit =, +, -, @ oder einem Tabulator beginnen.',
+    markup: 'Bitte keine spitzen Klammern (< oder >) verwenden.',
     countryUnknown: 'Bitte wähle ein Land aus der Liste.',
     postalCodeFormat: (country: string, code: string) =>
       code === 'DE' ? 'Eine deutsche Postleitzahl hat genau fünf Ziffern.' : `Diese Postleitzahl passt nicht zum Format für ${country}.`,

@@ -24,6 +24,8 @@ const customerNumberPattern = /^[A-Za-z0-9ÄÖÜäöüß][A-Za-z0-9ÄÖÜäöü�
 const phonePattern = /^\+?[0-9][0-9 ()\/-]{3,28}[0-9]$/;
 // A cell starting like a formula is executed by spreadsheet programs when the data is exported.
 const formulaStart = /^[=+\-@\t\r]/;
+// No company or address needs markup; it is refused at the field (and escaped everywhere anyway).
+const markup = /[<>]/;
 
 export function normaliseVatId(value: string): string {
   return value.replace(/[\s.]/g, '').toUpperCase();
@@ -39,7 +41,10 @@ export function readCompanyForm(body: unknown): CompanyValues {
 }
 
 function checkCompanyText(value: string, label: string, max: number, required: boolean): string | null {
-  return checkText(value, { label, max, required }) ?? (value && formulaStart.test(value) ? text.company.formulaStart : null);
+  const basic = checkText(value, { label, max, required });
+  if (basic || !value) return basic;
+  if (formulaStart.test(value)) return text.company.formulaStart;
+  return markup.test(value) ? text.company.markup : null;
 }
 
 /** German messages for every field that is missing or wrong; empty when the data is complete. */
