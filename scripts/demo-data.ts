@@ -26,6 +26,8 @@ const companies: [string, string, string, string][] = [
 export interface DemoData {
   reseller: { login: string; password: string };
   operator: { login: string; password: string };
+  /** An active Anwender of the first Mandant with rights in two applications. */
+  user: { login: string; password: string };
   tenantId: string;
   /** A live invitation link (its token), for showing the set-password page. */
   linkToken: string;
@@ -66,7 +68,7 @@ export async function seedDemoData(db: Db): Promise<DemoData> {
   const user = (firstName: string, lastName: string, withPassword: boolean) =>
     create({ role: 'user', resellerId: reseller.id, tenantId, firstName, lastName, email: `${loginBaseFor(firstName, lastName)}@mueller-bau.example`, passwordHash: withPassword ? passwordHash : null });
 
-  await user('Jörg', 'Müller', true);
+  const joerg = await user('Jörg', 'Müller', true);
   const zoe = await user('Zoë', 'Ødegård', false);
   const linkToken = generateToken();
   await addLink(db, zoe.id, 'sent', now, 72, linkToken);
@@ -77,5 +79,18 @@ export async function seedDemoData(db: Db): Promise<DemoData> {
   const ana = await user('Ana María', 'de la Cruz', true);
   await db.updateTable('accounts').set({ status: 'disabled' }).where('id', '=', ana.id).execute();
 
-  return { reseller: { login: rita.login, password }, operator: { login: operator.login, password }, tenantId, linkToken };
+  // The catalogue, two applications booked for the first Mandant, and Jörg's rights in them.
+  const applications = [
+    { code: 'buchhaltung', name: 'Buchhaltung', description: 'Belege, Konten und Auswertungen', launch_url: 'https://buchhaltung.agileas.example/', roles: JSON.stringify(['nutzer', 'admin']) },
+    { code: 'zeiterfassung', name: 'Zeiterfassung', description: 'Arbeitszeiten und Urlaub', launch_url: 'https://zeit.agileas.example/', roles: JSON.stringify(['nutzer', 'admin']) },
+    { code: 'lager', name: 'Lager', description: 'Bestände und Lieferungen', launch_url: 'https://lager.agileas.example/', roles: JSON.stringify(['nutzer']) },
+  ];
+  for (const [index, values] of applications.entries()) {
+    const app = await db.insertInto('applications').values(values).returning('id').executeTakeFirstOrThrow();
+    if (index > 1) continue;
+    await db.insertInto('tenant_applications').values({ tenant_id: tenantId, application_id: app.id, booked_at: now, booked_by: rita.id }).execute();
+    await db.insertInto('user_rights').values({ account_id: joerg.id, application_id: app.id, role: index === 0 ? 'admin' : 'nutzer', granted_at: now, granted_by: rita.id }).execute();
+  }
+
+  return { reseller: { login: rita.login, password }, operator: { login: operator.login, password }, user: { login: joerg.login, password }, tenantId, linkToken };
 }

@@ -58,8 +58,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const eta = createViews(config.production);
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
-    // Fastify also takes a hop count here; its type declaration only lists the other forms.
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     // Long ids reach the handlers, which answer 404 and audit it, instead of a bare 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },

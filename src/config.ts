@@ -23,7 +23,7 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   sessionSecret: string;
-  trustProxy: boolean | number | string[];
+  trustProxy: string[] | false;
   supportEmail: string;
   impressum: ImpressumConfig;
   invitationLinkHours: number;
@@ -72,13 +72,15 @@ function readUrl(name: string, raw: string, protocols: string[]): URL {
   return url;
 }
 
-function readTrustProxy(raw: string | undefined): boolean | number | string[] {
+/**
+ * Only the proxies' own addresses: "true" would believe any X-Forwarded-For a client writes (and
+ * so let it dodge rate limits), and Fastify treats a hop count as "trust nobody".
+ */
+function readTrustProxy(raw: string | undefined): string[] | false {
   if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
   const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (entries.some((e) => !/^[0-9a-fA-F.:/]+$/.test(e))) {
-    throw new ConfigError('TRUST_PROXY muss "false", "true", eine Anzahl von Proxy-Stufen oder eine Liste von IP-Adressen/Netzen sein.');
+  if (raw === 'true' || /^\d+$/.test(raw) || entries.some((e) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(e) || !/[.:]/.test(e))) {
+    throw new ConfigError('TRUST_PROXY muss die Adressen der Reverse-Proxys nennen, z. B. 10.0.0.5 oder 10.0.0.0/8 (kommagetrennt), oder "false" sein.');
   }
   return entries;
 }
@@ -125,6 +127,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
     throw new ConfigError('BASE_URL darf nur Schema, Host und Port enthalten (kein Pfad), z. B. https://portal.example.de.');
   }
+  const trustProxy = readTrustProxy(env.TRUST_PROXY);
+  // The portal speaks plain HTTP; https only exists at a proxy in front, and without trusting it
+  // the app never sees https and refuses to set its Secure cookie: logins would silently fail.
+  if (baseUrl.protocol === 'https:' && !trustProxy) {
+    throw new ConfigError('TRUST_PROXY fehlt: BASE_URL ist https, also läuft das Portal hinter einem Reverse-Proxy; nenne dessen Adresse (z. B. TRUST_PROXY=10.0.0.5).');
+  }
   const databaseUrl = env.DATABASE_URL || null;
   if (databaseUrl) readUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
   const smtpUrl = env.SMTP_URL || null;
@@ -153,7 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl,
     mailFrom: env.MAIL_FROM || `AgileAS Portal <no-reply@${baseUrl.hostname === 'localhost' ? 'localhost.localdomain' : baseUrl.hostname}>`,
     sessionSecret: readSessionSecret(env, production, dataDir),
-    trustProxy: readTrustProxy(env.TRUST_PROXY),
+    trustProxy,
     supportEmail,
     impressum: {
       company: impressumCompany || 'OKIT GmbH (Beispieldaten – IMPRESSUM_COMPANY setzen)',

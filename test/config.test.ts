@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 // the variable (server.ts prints it as one line and exits with 1, see server.test.ts).
 
 const secret = 'a-session-secret-of-at-least-32-characters';
-const production = { NODE_ENV: 'production', BASE_URL: 'https://portal.example.de', IMPRESSUM_COMPANY: 'OKIT GmbH', IMPRESSUM_ADDRESS: 'Hafenstraße 1, 20095 Hamburg', SMTP_URL: 'smtp://mail.example.de:587' };
+const production = { NODE_ENV: 'production', BASE_URL: 'https://portal.example.de', IMPRESSUM_COMPANY: 'OKIT GmbH', IMPRESSUM_ADDRESS: 'Hafenstraße 1, 20095 Hamburg', SMTP_URL: 'smtp://mail.example.de:587', TRUST_PROXY: '10.0.0.5' };
 
 function dataDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'agileas-config-'));
@@ -34,6 +34,9 @@ t.test('a bad variable is refused with a ConfigError that names it', async (t) =
     ['RESET_LINK_HOURS=1.5', { RESET_LINK_HOURS: '1.5' }, 'RESET_LINK_HOURS'],
     ['MAIL_RETRY_LIMIT=-1', { MAIL_RETRY_LIMIT: '-1' }, 'MAIL_RETRY_LIMIT'],
     ['TRUST_PROXY=yes please', { TRUST_PROXY: 'yes please' }, 'TRUST_PROXY'],
+    ['TRUST_PROXY=true (would believe any client-written X-Forwarded-For)', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    ['TRUST_PROXY=1 (a hop count trusts nobody in Fastify)', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
+    ['an https BASE_URL without TRUST_PROXY (logins would silently fail)', { BASE_URL: 'https://portal.example.de' }, 'TRUST_PROXY'],
     ['SUPPORT_EMAIL=nobody', { SUPPORT_EMAIL: 'nobody' }, 'SUPPORT_EMAIL'],
   ];
   for (const [name, env, variable] of cases) {
@@ -51,7 +54,7 @@ t.test('a bad variable is refused with a ConfigError that names it', async (t) =
 
 t.test('a good environment is read into a typed config', async (t) => {
   const dir = dataDir(t);
-  const config = loadConfig({ ...production, DATA_DIR: dir, SESSION_SECRET: secret, PORT: '8080', INVITATION_LINK_HOURS: '48', TRUST_PROXY: '1' });
+  const config = loadConfig({ ...production, DATA_DIR: dir, SESSION_SECRET: secret, PORT: '8080', INVITATION_LINK_HOURS: '48', TRUST_PROXY: '10.0.0.5, 10.1.0.0/16' });
   t.equal(config.production, true);
   t.equal(config.port, 8080);
   t.equal(config.baseUrl.href, 'https://portal.example.de/');
@@ -59,7 +62,7 @@ t.test('a good environment is read into a typed config', async (t) => {
   t.equal(config.smtpUrl, 'smtp://mail.example.de:587');
   t.equal(config.invitationLinkHours, 48);
   t.equal(config.resetLinkHours, 24, 'the default replacement-link lifetime');
-  t.equal(config.trustProxy, 1);
+  t.same(config.trustProxy, ['10.0.0.5', '10.1.0.0/16']);
   t.equal(config.sessionSecret, secret);
 });
 

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { Role } from '../db/types.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../passwords/hashing.ts';
 import { revokeAccountLinks } from '../passwords/links.ts';
-import { accountKey, accountPolicy, clearLoginFailures, findBlockedUntil, ipKey, ipPolicy, recordLoginFailure } from './throttle.ts';
+import { accountKey, accountPolicy, claimAttempt, clearLoginFailures, findBlockedUntil, ipKey, ipPolicy, recordLoginFailure } from './throttle.ts';
 
 export interface SignedInAccount {
   id: string;
@@ -31,8 +31,13 @@ export type LoginResult =
 export async function authenticate(db: Db, clock: Clock, input: { login: string; password: string; ip: string }): Promise<LoginResult> {
   const now = clock.now();
   const keys = [accountKey(input.login), ipKey(input.ip)];
-  const blockedUntil = await findBlockedUntil(db, keys, now);
-  if (blockedUntil) {
+  // The account's attempt is counted before the password check (claimAttempt), so parallel
+  // guesses cannot outrun the limit; the per-address count stays a count of failures, since
+  // an office shares one address and its successful logins must not add up.
+  const ipBlockedUntil = await findBlockedUntil(db, [keys[1]!], now);
+  const claimed = ipBlockedUntil ? null : await claimAttempt(db, keys[0]!, accountPolicy, now);
+  if (claimed === null) {
+    const blockedUntil = ipBlockedUntil ?? (await findBlockedUntil(db, [keys[0]!], now)) ?? now;
     // The typed login is not recorded: people type passwords into the login field.
     await recordAuditEvent(db, { action: 'login.throttled', at: now, ip: input.ip });
     return { kind: 'throttled', until: blockedUntil };
@@ -51,7 +56,6 @@ export async function authenticate(db: Db, clock: Clock, input: { login: string;
 
   if (!account || !valid) {
     const failedAt = clock.now();
-    await recordLoginFailure(db, keys[0]!, accountPolicy, failedAt);
     await recordLoginFailure(db, keys[1]!, ipPolicy, failedAt);
     await recordAuditEvent(db, {
       action: 'login.failed',

@@ -62,6 +62,35 @@ export async function recordLoginFailure(db: Executor, key: string, policy: Thro
   return row.failures;
 }
 
+/**
+ * Takes one attempt for a key before the password is checked, counted as a failure in advance;
+ * a success clears the key again (clearLoginFailures). Check and count are one statement:
+ * concurrent attempts queue on the row, so a burst of parallel guesses cannot all pass the
+ * check before the first failure is counted. Returns null, counting nothing, while blocked.
+ */
+export async function claimAttempt(db: Executor, key: string, policy: ThrottlePolicy, now: Date): Promise<number | null> {
+  const windowStart = new Date(now.getTime() - policy.windowMs);
+  const failures = sql<number>`(case when login_throttle.window_started_at < ${windowStart} then 1 else login_throttle.failures + 1 end)`;
+  const delay = sql`least(${sql.lit(policy.maxDelayMs)}, ${sql.lit(policy.firstDelayMs)} * power(2, ${failures} - ${sql.lit(policy.freeFailures)} - 1))`;
+  const firstDelay = delayAfter(1, policy);
+  const row = await db
+    .insertInto('login_throttle')
+    .values({ key, failures: 1, window_started_at: now, blocked_until: firstDelay > 0 ? new Date(now.getTime() + firstDelay) : null })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({
+          failures,
+          window_started_at: sql`case when login_throttle.window_started_at < ${windowStart} then ${now}::timestamptz else login_throttle.window_started_at end`,
+          blocked_until: sql`case when ${failures} > ${sql.lit(policy.freeFailures)} then ${now}::timestamptz + ${delay} * interval '1 millisecond' else null end`,
+        })
+        .where((eb) => eb.or([eb('login_throttle.blocked_until', 'is', null), eb('login_throttle.blocked_until', '<=', now)])),
+    )
+    .returning('failures')
+    .executeTakeFirst();
+  return row ? row.failures : null;
+}
+
 export async function clearLoginFailures(db: Executor, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute();
 }

@@ -256,6 +256,7 @@ export const text = {
     deactivate: 'Deaktivieren',
     activate: 'Aktivieren',
     noSelection: 'Bitte wähle zuerst einen Anwender in der Tabelle aus (Auswahlknopf am Anfang der Zeile).',
+    emailTaken: (login: string) => `Diese E-Mail-Adresse hat schon der Anwender „${login}“ dieses Mandanten.`,
     created: (login: string, email: string) => `Anwender angelegt. Login: ${login}. Die Einladung mit dem Link zum Festlegen des Passworts geht an ${email}.`,
     updated: (name: string) => `Anwender „${name}“ gespeichert.`,
     linkSent: (name: string, email: string) =>

@@ -9,7 +9,7 @@ import { isUuid, listUrl, readListQuery } from '../web/listing.ts';
 import { type RightsSection, rightsSection } from '../applications/sections.ts';
 import { denyAccess, requireWorkspace, type SelectedTenant, selectedTenant, workspaceOf } from '../workspace/context.ts';
 import { type PersonForm, readPersonForm, validatePerson } from './person.ts';
-import { createUser, describeUserStatus, findUser, listUsers, setUserStatus, type TenantScope, updateUser } from './users.ts';
+import { createUser, describeUserStatus, EmailTakenError, findUser, listUsers, setUserStatus, type TenantScope, updateUser } from './users.ts';
 
 interface IdParams {
   id: string;
@@ -119,10 +119,15 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const values = readPersonForm(request.body);
     const errors = validatePerson(values, 'other');
     if (hasErrors(errors)) return renderForm(reply, tenant, { userId: null, values, errors }, 422);
-    return submitOnce(request, reply, async (trx) => {
-      const account = await createUser(trx, app.outbox, linkLifetimes(app), scopeOf(request, tenant), values, actorOf(request));
-      return { location: userListUrl(account), flash: text.users.created(account.login, values.email) };
-    });
+    try {
+      return await submitOnce(request, reply, async (trx) => {
+        const account = await createUser(trx, app.outbox, linkLifetimes(app), scopeOf(request, tenant), values, actorOf(request));
+        return { location: userListUrl(account), flash: text.users.created(account.login, values.email) };
+      });
+    } catch (error) {
+      if (error instanceof EmailTakenError) return renderForm(reply, tenant, { userId: null, values, errors: { email: text.users.emailTaken(error.login) } }, 422);
+      throw error;
+    }
   });
 
   app.get<{ Params: IdParams }>('/anwender/:id/bearbeiten', workspaceRoute, async (request, reply) => {
@@ -148,7 +153,12 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     const values = readPersonForm(request.body);
     const errors = validatePerson(values, 'other');
     if (hasErrors(errors)) return renderForm(reply, tenant, { userId: user.id, login: user.login, values, errors }, 422);
-    await app.db.transaction().execute((trx) => updateUser(trx, scope, user.id, values, actorOf(request)));
+    try {
+      await app.db.transaction().execute((trx) => updateUser(trx, scope, user.id, values, actorOf(request)));
+    } catch (error) {
+      if (error instanceof EmailTakenError) return renderForm(reply, tenant, { userId: user.id, login: user.login, values, errors: { email: text.users.emailTaken(error.login) } }, 422);
+      throw error;
+    }
     return redirectWithFlash(reply, userListUrl(user), text.users.updated(`${values.firstName} ${values.lastName}`));
   });
 }

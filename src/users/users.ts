@@ -129,6 +129,23 @@ export async function findUser(db: Executor, scope: TenantScope, userId: string)
     .executeTakeFirst();
 }
 
+/** An Anwender is known by the e-mail within the Mandant (as the import keys it): one per address. */
+export class EmailTakenError extends Error {
+  readonly login: string;
+  constructor(login: string) {
+    super('e-mail taken in this Mandant');
+    this.login = login;
+  }
+}
+
+// Called under the Mandant's row lock, so two creators of the same address queue behind it.
+async function assertEmailFree(trx: Tx, scope: TenantScope, email: string, exceptId: string | null): Promise<void> {
+  let query = scopedUsers(trx, scope).select('a.login').where(sql`lower(a.email)`, '=', email.toLowerCase());
+  if (exceptId) query = query.where('a.id', '<>', exceptId);
+  const holder = await query.executeTakeFirst();
+  if (holder) throw new EmailTakenError(holder.login);
+}
+
 export interface PersonValues {
   firstName: string;
   lastName: string;
@@ -142,6 +159,7 @@ export async function createUser(trx: Tx, outbox: MailOutbox, lifetimes: LinkLif
   // holding a share lock would each wait for the other's upgrade (deadlock). This lock queues
   // creators of one Mandant up front, before the login's advisory lock is taken.
   await trx.selectFrom('tenants').select('id').where('id', '=', scope.tenantId).where('reseller_id', '=', scope.resellerId).forNoKeyUpdate().executeTakeFirstOrThrow();
+  await assertEmailFree(trx, scope, values.email, null);
   const account = await createAccount(
     trx,
     { role: 'user', resellerId: scope.resellerId, tenantId: scope.tenantId, ...values },
@@ -154,6 +172,8 @@ export async function createUser(trx: Tx, outbox: MailOutbox, lifetimes: LinkLif
 export async function updateUser(trx: Tx, scope: TenantScope, userId: string, values: PersonValues, actor: Actor): Promise<boolean> {
   const current = await findUser(trx, scope, userId);
   if (!current) return false;
+  await trx.selectFrom('tenants').select('id').where('id', '=', scope.tenantId).forNoKeyUpdate().executeTakeFirstOrThrow();
+  await assertEmailFree(trx, scope, values.email, userId);
   await trx
     .updateTable('accounts')
     .set({ first_name: values.firstName, last_name: values.lastName, email: values.email, updated_at: actor.at })
