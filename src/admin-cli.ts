@@ -36,11 +36,12 @@ if (positionals[0] !== 'create-operator') fail(usage);
 const firstName = tidy(values['first-name'] ?? '');
 const lastName = tidy(values['last-name'] ?? '');
 const email = (values.email ?? '').trim();
-const problem =
-  (checkPersonName(firstName, '--first-name') && `--first-name: ${checkPersonName(firstName, 'einen Vornamen')}`) ||
-  (checkPersonName(lastName, '--last-name') && `--last-name: ${checkPersonName(lastName, 'einen Nachnamen')}`) ||
-  (checkEmail(email, 'eine E-Mail-Adresse') && `--email: ${checkEmail(email, 'eine E-Mail-Adresse')}`);
-if (problem) fail(`${problem}\n${usage}`);
+const problems = [
+  ['--first-name', checkPersonName(firstName, 'einen Vornamen')],
+  ['--last-name', checkPersonName(lastName, 'einen Nachnamen')],
+  ['--email', checkEmail(email, 'eine E-Mail-Adresse')],
+].filter(([, message]) => message);
+if (problems.length) fail(`${problems.map(([option, message]) => `${option}: ${message}`).join('\n')}\n${usage}`);
 
 let config;
 try {

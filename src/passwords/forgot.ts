@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import { recordAuditEvent } from '../audit/audit.ts';
 import type { Tx } from '../db/database.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
-import { hasRecentLink, issuePasswordLink, type LinkLifetimes } from './links.ts';
+import { issueSelfServiceLink, type LinkLifetimes } from './links.ts';
 
 /**
  * "Passwort vergessen": finds an active account by login, or by e-mail when exactly one active
@@ -24,16 +23,5 @@ export async function requestLinkByIdentifier(
     .execute();
   const account = matches.length === 1 ? matches[0] : undefined;
   if (!account) return false;
-  if (await hasRecentLink(trx, account.id, request.at)) return false;
-  await issuePasswordLink(trx, outbox, lifetimes, { accountId: account.id, actorId: null, at: request.at, ip: request.ip });
-  await recordAuditEvent(trx, {
-    action: 'link.requested',
-    at: request.at,
-    subjectId: account.id,
-    resellerId: account.reseller_id,
-    tenantId: account.tenant_id,
-    ip: request.ip,
-    details: { via: 'forgot-password' },
-  });
-  return true;
+  return issueSelfServiceLink(trx, outbox, lifetimes, account, 'forgot-password', request);
 }

@@ -213,16 +213,29 @@ export async function renewExpiredLink(
     .executeTakeFirst();
   if (!old || old.used_at || old.status !== 'active') return false;
   const dead = old.revoked_at !== null || old.expires_at <= request.at;
-  if (!dead || (await hasRecentLink(trx, old.account_id, request.at))) return false;
-  await issuePasswordLink(trx, outbox, lifetimes, { accountId: old.account_id, actorId: null, at: request.at, ip: request.ip });
+  if (!dead) return false;
+  return issueSelfServiceLink(trx, outbox, lifetimes, { id: old.account_id, reseller_id: old.reseller_id, tenant_id: old.tenant_id }, 'dead-link', request);
+}
+
+/** A link someone asked for themselves (dead-link page, "Passwort vergessen"), unless one went out just now. */
+export async function issueSelfServiceLink(
+  trx: Tx,
+  outbox: MailOutbox,
+  lifetimes: LinkLifetimes,
+  account: AccountScope,
+  via: 'dead-link' | 'forgot-password',
+  request: { at: Date; ip?: string | null },
+): Promise<boolean> {
+  if (await hasRecentLink(trx, account.id, request.at)) return false;
+  await issuePasswordLink(trx, outbox, lifetimes, { accountId: account.id, actorId: null, at: request.at, ip: request.ip });
   await recordAuditEvent(trx, {
     action: 'link.requested',
     at: request.at,
-    subjectId: old.account_id,
-    resellerId: old.reseller_id,
-    tenantId: old.tenant_id,
+    subjectId: account.id,
+    resellerId: account.reseller_id,
+    tenantId: account.tenant_id,
     ip: request.ip,
-    details: { via: 'dead-link' },
+    details: { via },
   });
   return true;
 }
