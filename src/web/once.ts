@@ -22,10 +22,12 @@ export async function findEarlierSubmission(db: Executor, submissionId: string, 
   return row?.location ?? null;
 }
 
-/** Records the submission inside the creating transaction; a concurrent twin fails on the key. */
-export async function recordSubmission(trx: Tx, submissionId: string, accountId: string, location: string, at: Date): Promise<void> {
-  if (!isUuid(submissionId)) return;
-  await trx.insertInto('form_submissions').values({ id: submissionId, account_id: accountId, location, created_at: at }).execute();
+/**
+ * Claims the submission at the start of the creating transaction. A concurrent twin's insert
+ * waits on the key until this transaction ends, then fails: the twin never runs its work.
+ */
+async function claimSubmission(trx: Tx, submissionId: string, accountId: string, at: Date): Promise<void> {
+  await trx.insertInto('form_submissions').values({ id: submissionId, account_id: accountId, location: '', created_at: at }).execute();
 }
 
 export interface Created {
@@ -48,10 +50,12 @@ export async function submitOnce(request: FastifyRequest, reply: FastifyReply, c
   const accountId = request.session.account!.id;
   const earlier = await findEarlierSubmission(db, submissionId, accountId);
   if (earlier) return reply.redirect(earlier, 303);
+  const once = isUuid(submissionId);
   try {
     const created = await db.transaction().execute(async (trx) => {
+      if (once) await claimSubmission(trx, submissionId, accountId, clock.now());
       const result = await create(trx);
-      await recordSubmission(trx, submissionId, accountId, result.location, clock.now());
+      if (once) await trx.updateTable('form_submissions').set({ location: result.location }).where('id', '=', submissionId).execute();
       return result;
     });
     return redirectWithFlash(reply, created.location, created.flash);
