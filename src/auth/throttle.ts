@@ -71,6 +71,7 @@ export async function recordLoginFailure(db: Executor, key: string, policy: Thro
 export async function claimAttempt(db: Executor, key: string, policy: ThrottlePolicy, now: Date): Promise<number | null> {
   const windowStart = new Date(now.getTime() - policy.windowMs);
   const failures = sql<number>`(case when login_throttle.window_started_at < ${windowStart} then 1 else login_throttle.failures + 1 end)`;
+  // Literals, not parameters, so Postgres knows their type; they are the policy's constants, never input.
   const delay = sql`least(${sql.lit(policy.maxDelayMs)}, ${sql.lit(policy.firstDelayMs)} * power(2, ${failures} - ${sql.lit(policy.freeFailures)} - 1))`;
   const firstDelay = delayAfter(1, policy);
   const row = await db
