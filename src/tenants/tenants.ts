@@ -31,34 +31,42 @@ export class CustomerNumberTakenError extends Error {
 }
 
 export async function listTenants(db: Executor, resellerId: string, query: ListQuery<TenantSort>): Promise<{ rows: TenantListRow[]; info: PageInfo }> {
-  let base = db.selectFrom('tenants').where('reseller_id', '=', resellerId);
+  let base = baseQuery(db, resellerId);
   if (query.q) {
     const pattern = likePattern(query.q);
     base = base.where(sql`search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
   }
-  // Without a search the reseller's counter is exact; a search counts at most COUNT_CAP + 1 rows.
-  let total: number;
-  let capped = false;
   if (query.q) {
+    // A search counts at most COUNT_CAP + 1 rows.
     const counted = await db
       .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    total = Math.min(Number(counted.n), COUNT_CAP);
-    capped = Number(counted.n) > COUNT_CAP;
-  } else {
-    const reseller = await db.selectFrom('resellers').select('tenant_count').where('id', '=', resellerId).executeTakeFirst();
-    total = reseller?.tenant_count ?? 0;
+    const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+    return { rows: await selectTenantPage(base, query, info.page), info };
   }
-  const info = pageInfo(query.page, total, capped);
-  const rows = await base
-    .select(['id', 'name', 'customer_number', 'city', 'postal_code', 'user_count'])
+  // Without a search the reseller's counter (kept by a trigger) is exact, and it comes along with
+  // the page in the same statement: one round trip for the list.
+  const rows = await selectTenantPage(base, query, query.page, sql<number>`(select tenant_count from resellers where id = ${resellerId})`);
+  const total = rows[0]?.total ?? (await db.selectFrom('resellers').select('tenant_count').where('id', '=', resellerId).executeTakeFirst())?.tenant_count ?? 0;
+  const info = pageInfo(query.page, total, false);
+  // A page past the end (an old link) shows the last page instead.
+  if (info.page !== query.page) return { rows: await selectTenantPage(base, query, info.page), info };
+  return { rows, info };
+}
+
+function selectTenantPage(base: ReturnType<typeof baseQuery>, query: ListQuery<TenantSort>, page: number, total = sql<number>`0`) {
+  return base
+    .select(['id', 'name', 'customer_number', 'city', 'postal_code', 'user_count', total.as('total')])
     .orderBy(sortColumns[query.sort], query.dir)
     .orderBy('id')
     .limit(PAGE_SIZE)
-    .offset((info.page - 1) * PAGE_SIZE)
+    .offset((page - 1) * PAGE_SIZE)
     .execute();
-  return { rows, info };
+}
+
+function baseQuery(db: Executor, resellerId: string) {
+  return db.selectFrom('tenants').where('reseller_id', '=', resellerId);
 }
 
 export async function findTenant(db: Executor, resellerId: string, tenantId: string) {

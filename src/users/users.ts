@@ -72,54 +72,58 @@ export async function listUsers(db: Executor, scope: TenantScope, query: { q: st
     const pattern = likePattern(query.q);
     base = base.where(sql`a.search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
   }
-  // Without a search the Mandant's counter is exact (kept by a trigger); a search counts its hits.
-  let total: number;
+  const selectPage = (page: number) =>
+    base
+      // The newest link of each user and its delivery: one index lookup per row of the page.
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('password_links as l')
+            .leftJoin('mail_deliveries as d', 'd.link_id', 'l.id')
+            .select(['l.expires_at', 'l.used_at', 'l.revoked_at', 'd.state'])
+            .whereRef('l.account_id', '=', 'a.id')
+            .orderBy('l.created_at', 'desc')
+            .limit(1)
+            .as('link'),
+        (join) => join.onTrue(),
+      )
+      .select([
+        'a.id',
+        'a.login',
+        'a.first_name',
+        'a.last_name',
+        'a.email',
+        'a.status',
+        sql<boolean>`a.password_hash is not null`.as('has_password'),
+        'link.expires_at as link_expires_at',
+        'link.used_at as link_used_at',
+        'link.revoked_at as link_revoked_at',
+        'link.state as delivery_state',
+        // The Mandant's counter (kept by a trigger) comes along with the page: no second query.
+        't.user_count',
+      ])
+      .orderBy(sql`lower(a.last_name)`)
+      .orderBy(sql`lower(a.first_name)`)
+      .orderBy('a.id')
+      .limit(PAGE_SIZE)
+      .offset((page - 1) * PAGE_SIZE)
+      .execute() as Promise<(UserRow & { user_count: number })[]>;
+
   if (query.q) {
+    // A search counts its hits, at most COUNT_CAP + 1.
     const counted = await db
       .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    total = Number(counted.n);
-  } else {
-    const tenant = await db.selectFrom('tenants').select('user_count').where('id', '=', scope.tenantId).where('reseller_id', '=', scope.resellerId).executeTakeFirst();
-    total = tenant?.user_count ?? 0;
+    const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+    return { rows: await selectPage(info.page), info };
   }
-  const capped = query.q !== '' && total > COUNT_CAP;
-  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
-  const rows = await base
-    // The newest link of each user and its delivery: one index lookup per row of the page.
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('password_links as l')
-          .leftJoin('mail_deliveries as d', 'd.link_id', 'l.id')
-          .select(['l.expires_at', 'l.used_at', 'l.revoked_at', 'd.state'])
-          .whereRef('l.account_id', '=', 'a.id')
-          .orderBy('l.created_at', 'desc')
-          .limit(1)
-          .as('link'),
-      (join) => join.onTrue(),
-    )
-    .select([
-      'a.id',
-      'a.login',
-      'a.first_name',
-      'a.last_name',
-      'a.email',
-      'a.status',
-      sql<boolean>`a.password_hash is not null`.as('has_password'),
-      'link.expires_at as link_expires_at',
-      'link.used_at as link_used_at',
-      'link.revoked_at as link_revoked_at',
-      'link.state as delivery_state',
-    ])
-    .orderBy(sql`lower(a.last_name)`)
-    .orderBy(sql`lower(a.first_name)`)
-    .orderBy('a.id')
-    .limit(PAGE_SIZE)
-    .offset((info.page - 1) * PAGE_SIZE)
-    .execute();
-  return { rows: rows as UserRow[], info };
+  let rows = await selectPage(query.page);
+  const total = rows[0]?.user_count ?? (await db.selectFrom('tenants').select('user_count').where('id', '=', scope.tenantId).executeTakeFirst())?.user_count ?? 0;
+  const info = pageInfo(query.page, total, false);
+  // A page past the end (an old link) shows the last page instead.
+  if (info.page !== query.page) rows = await selectPage(info.page);
+  return { rows, info };
 }
 
 export async function findUser(db: Executor, scope: TenantScope, userId: string) {
