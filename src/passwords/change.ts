@@ -1,8 +1,7 @@
 import { recordAuditEvent } from '../audit/audit.ts';
-import { endAccountSessions } from '../auth/session-store.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
-import { revokeAccountLinks } from './links.ts';
+import { replacePassword } from './links.ts';
 
 export async function findPasswordHash(db: Executor, accountId: string): Promise<string | null> {
   const row = await db.selectFrom('accounts').select('password_hash').where('id', '=', accountId).where('status', '=', 'active').executeTakeFirst();
@@ -24,14 +23,7 @@ export async function changeOwnPassword(
     .where('id', '=', request.accountId)
     .forUpdate()
     .executeTakeFirstOrThrow();
-  await trx
-    .updateTable('accounts')
-    .set({ password_hash: request.passwordHash, password_changed_at: request.at, updated_at: request.at })
-    .where('id', '=', account.id)
-    .execute();
-  await revokeAccountLinks(trx, account, request.at, 'password-changed', account.id);
-  const endedSessions = await endAccountSessions(trx, account.id, request.currentSessionId);
-  await outbox.queueMail(trx, { kind: 'password-changed', accountId: account.id, at: request.at });
+  const endedSessions = await replacePassword(trx, outbox, account, request.passwordHash, request.at, 'password-changed', request.currentSessionId);
   await recordAuditEvent(trx, {
     action: 'password.changed',
     at: request.at,

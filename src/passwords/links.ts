@@ -165,14 +165,7 @@ export async function setPasswordWithLink(
   if (!claimed) return null;
   if (account.status !== 'active') return null;
 
-  await trx
-    .updateTable('accounts')
-    .set({ password_hash: request.passwordHash, password_changed_at: request.at, updated_at: request.at })
-    .where('id', '=', account.id)
-    .execute();
-  await revokeAccountLinks(trx, account, request.at, 'password-set', account.id);
-  const endedSessions = await endAccountSessions(trx, account.id);
-  await outbox.queueMail(trx, { kind: 'password-changed', accountId: account.id, at: request.at });
+  const endedSessions = await replacePassword(trx, outbox, account, request.passwordHash, request.at, 'password-set');
   const scope = { at: request.at, actorId: account.id, subjectId: account.id, resellerId: account.reseller_id, tenantId: account.tenant_id, ip: request.ip };
   await recordAuditEvent(trx, { ...scope, action: 'link.used', details: { kind: claimed.kind } });
   await recordAuditEvent(trx, { ...scope, action: 'password.changed', details: { via: 'link', endedSessions } });
@@ -191,6 +184,27 @@ export async function hasRecentLink(db: Executor, accountId: string, at: Date): 
     .where('created_at', '>', new Date(at.getTime() - SELF_SERVICE_COOLDOWN_MS))
     .executeTakeFirst();
   return recent !== undefined;
+}
+
+/**
+ * A new password, by link or on Mein Konto: the hash replaced, every open link revoked, sessions
+ * ended (all of them, or all but the one that made the change) and "Dein Passwort wurde geändert"
+ * queued. The caller holds the account row lock. Returns how many sessions were ended.
+ */
+export async function replacePassword(
+  trx: Tx,
+  outbox: MailOutbox,
+  account: AccountScope,
+  passwordHash: string,
+  at: Date,
+  reason: 'password-set' | 'password-changed',
+  keepSessionId?: string,
+): Promise<number> {
+  await trx.updateTable('accounts').set({ password_hash: passwordHash, password_changed_at: at, updated_at: at }).where('id', '=', account.id).execute();
+  await revokeAccountLinks(trx, account, at, reason, account.id);
+  const endedSessions = await endAccountSessions(trx, account.id, keepSessionId);
+  await outbox.queueMail(trx, { kind: 'password-changed', accountId: account.id, at });
+  return endedSessions;
 }
 
 /**
