@@ -1,4 +1,5 @@
 import { recordAuditEvent } from '../audit/audit.ts';
+import { countUpTo } from '../db/count.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
 import { issuePasswordLink, type LinkLifetimes } from '../passwords/links.ts';
@@ -21,11 +22,8 @@ export async function listResellers(db: Executor, query: { q: string; page: numb
     const pattern = likePattern(query.q);
     base = base.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('city', 'ilike', pattern), eb('customer_number', 'ilike', pattern)]));
   }
-  const counted = await db
-    .selectFrom(base.select('id').limit(COUNT_CAP + 1).as('hits'))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+  const hits = await countUpTo(db, base, COUNT_CAP);
+  const info = pageInfo(query.page, Math.min(hits, COUNT_CAP), hits > COUNT_CAP);
   const rows = await base
     .select(['id', 'name', 'city', 'postal_code', 'tenant_count'])
     .orderBy('name')

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
+import { countUpTo } from '../db/count.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import { COUNT_CAP, likePattern, type ListQuery, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
 import { companyRow, type CompanyValues } from './company.ts';
@@ -37,12 +38,8 @@ export async function listTenants(db: Executor, resellerId: string, query: ListQ
     base = base.where(sql`search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
   }
   if (query.q) {
-    // A search counts at most COUNT_CAP + 1 rows.
-    const counted = await db
-      .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+    const hits = await countUpTo(db, base, COUNT_CAP);
+    const info = pageInfo(query.page, Math.min(hits, COUNT_CAP), hits > COUNT_CAP);
     return { rows: await selectTenantPage(base, query, info.page), info };
   }
   // Without a search the reseller's counter (kept by a trigger) is exact, and it comes along with

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { endAccountSessions } from '../auth/session-store.ts';
+import { countUpTo } from '../db/count.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { DeliveryState } from '../db/types.ts';
 import { formatDateTime, text } from '../i18n/de.ts';
@@ -110,12 +111,8 @@ export async function listUsers(db: Executor, scope: TenantScope, query: { q: st
       .execute() as Promise<(UserRow & { user_count: number })[]>;
 
   if (query.q) {
-    // A search counts its hits, at most COUNT_CAP + 1.
-    const counted = await db
-      .selectFrom(base.select(sql`1`.as('one')).limit(COUNT_CAP + 1).as('hits'))
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    const info = pageInfo(query.page, Math.min(Number(counted.n), COUNT_CAP), Number(counted.n) > COUNT_CAP);
+    const hits = await countUpTo(db, base, COUNT_CAP);
+    const info = pageInfo(query.page, Math.min(hits, COUNT_CAP), hits > COUNT_CAP);
     return { rows: await selectPage(info.page), info };
   }
   let rows = await selectPage(query.page);
