@@ -72,7 +72,9 @@ async function seed(): Promise<void> {
 }
 
 async function startPortal(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the portal under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'src/server.ts'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -128,8 +130,13 @@ async function load(job: Record<string, unknown>): Promise<Record<string, number
   return JSON.parse(stdout);
 }
 
-process.stdout.write('Daten anlegen (10.000 Mandanten, 2.000 Anwender) …\n');
-await seed();
+// BENCH_REUSE_DB=1 measures again on the data a BENCH_KEEP_DB=1 run left behind.
+if (process.env.BENCH_REUSE_DB) {
+  process.stdout.write(`Vorhandene Daten in ${benchDb} …\n`);
+} else {
+  process.stdout.write('Daten anlegen (10.000 Mandanten, 2.000 Anwender) …\n');
+  await seed();
+}
 const portal = await startPortal();
 try {
   const cookies = await Promise.all(Array.from({ length: 20 }, (_, i) => signIn(i + 1)));

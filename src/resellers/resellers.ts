@@ -1,6 +1,8 @@
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
-import { countUpTo } from '../db/count.ts';
+import { countUpTo, countUpToColumn } from '../db/count.ts';
 import type { Executor, Tx } from '../db/database.ts';
+import type { Database } from '../db/types.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
 import { issuePasswordLink, type LinkLifetimes } from '../passwords/links.ts';
 import { companyRow, type CompanyValues } from '../tenants/company.ts';
@@ -22,16 +24,30 @@ export async function listResellers(db: Executor, query: { q: string; page: numb
     const pattern = likePattern(query.q);
     base = base.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('city', 'ilike', pattern), eb('customer_number', 'ilike', pattern)]));
   }
-  const hits = await countUpTo(db, base, COUNT_CAP);
-  const info = pageInfo(query.page, Math.min(hits, COUNT_CAP), hits > COUNT_CAP);
-  const rows = await base
-    .select(['id', 'name', 'city', 'postal_code', 'tenant_count'])
-    .orderBy('name')
-    .orderBy('id')
-    .limit(PAGE_SIZE)
-    .offset((info.page - 1) * PAGE_SIZE)
-    .execute();
+  // One round trip: the count comes along with the page. Without a search it is exact (a
+  // platform has hundreds of resellers, not millions); a search is counted up to the cap.
+  const counted = query.q ? countUpToColumn(base, COUNT_CAP) : sql<number>`(select count(*) from resellers)`;
+  const selectPage = (page: number) =>
+    base
+      .select(['id', 'name', 'city', 'postal_code', 'tenant_count', counted.as('total')])
+      .orderBy('name')
+      .orderBy('id')
+      .limit(PAGE_SIZE)
+      .offset((page - 1) * PAGE_SIZE)
+      .execute();
+  let rows = await selectPage(query.page);
+  const total = rows.length > 0 ? Number(rows[0]!.total) : await countResellers(db, base, query.q);
+  const capped = Boolean(query.q) && total > COUNT_CAP;
+  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
+  // A page past the end (an old link) shows the last page instead.
+  if (info.page !== query.page) rows = await selectPage(info.page);
   return { rows, info };
+}
+
+async function countResellers(db: Executor, base: SelectQueryBuilder<Database, 'resellers', object>, q: string): Promise<number> {
+  if (q) return countUpTo(db, base, COUNT_CAP);
+  const row = await db.selectFrom('resellers').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function findReseller(db: Executor, resellerId: string) {

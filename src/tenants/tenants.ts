@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
-import { countUpTo } from '../db/count.ts';
+import { countUpTo, countUpToColumn } from '../db/count.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import { COUNT_CAP, likePattern, type ListQuery, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
 import { companyRow, type CompanyValues } from './company.ts';
@@ -37,19 +37,22 @@ export async function listTenants(db: Executor, resellerId: string, query: ListQ
     const pattern = likePattern(query.q);
     base = base.where(sql`search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
   }
-  if (query.q) {
-    const hits = await countUpTo(db, base, COUNT_CAP);
-    const info = pageInfo(query.page, Math.min(hits, COUNT_CAP), hits > COUNT_CAP);
-    return { rows: await selectTenantPage(base, query, info.page), info };
-  }
-  // Without a search the reseller's counter (kept by a trigger) is exact, and it comes along with
-  // the page in the same statement: one round trip for the list.
-  const rows = await selectTenantPage(base, query, query.page, sql<number>`(select tenant_count from resellers where id = ${resellerId})`);
-  const total = rows[0]?.total ?? (await db.selectFrom('resellers').select('tenant_count').where('id', '=', resellerId).executeTakeFirst())?.tenant_count ?? 0;
-  const info = pageInfo(query.page, total, false);
+  // The count comes along with the page in the same statement: without a search the reseller's
+  // counter (kept by a trigger, exact), with one the hits counted up to the cap.
+  const counted = query.q ? countUpToColumn(base, COUNT_CAP) : sql<number>`(select tenant_count from resellers where id = ${resellerId})`;
+  const rows = await selectTenantPage(base, query, query.page, counted);
+  const total = rows.length > 0 ? Number(rows[0]!.total) : await countTenants(db, base, resellerId, query.q);
+  const capped = Boolean(query.q) && total > COUNT_CAP;
+  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
   // A page past the end (an old link) shows the last page instead.
   if (info.page !== query.page) return { rows: await selectTenantPage(base, query, info.page), info };
   return { rows, info };
+}
+
+async function countTenants(db: Executor, base: ReturnType<typeof baseQuery>, resellerId: string, q: string): Promise<number> {
+  if (q) return countUpTo(db, base, COUNT_CAP);
+  const row = await db.selectFrom('resellers').select('tenant_count').where('id', '=', resellerId).executeTakeFirst();
+  return row?.tenant_count ?? 0;
 }
 
 function selectTenantPage(base: ReturnType<typeof baseQuery>, query: ListQuery<TenantSort>, page: number, total = sql<number>`0`) {

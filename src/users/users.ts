@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { endAccountSessions } from '../auth/session-store.ts';
-import { countUpTo } from '../db/count.ts';
+import { countUpTo, countUpToColumn } from '../db/count.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { DeliveryState } from '../db/types.ts';
 import { formatDateTime, text } from '../i18n/de.ts';
@@ -73,6 +73,9 @@ export async function listUsers(db: Executor, scope: TenantScope, query: { q: st
     const pattern = likePattern(query.q);
     base = base.where(sql`a.search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
   }
+  // The count comes along with the page: without a search the Mandant's counter (kept by a
+  // trigger, exact), with one the hits counted up to the cap.
+  const counted = query.q ? countUpToColumn(base, COUNT_CAP) : sql<number>`t.user_count`;
   const selectPage = (page: number) =>
     base
       // The newest link of each user and its delivery: one index lookup per row of the page.
@@ -100,27 +103,28 @@ export async function listUsers(db: Executor, scope: TenantScope, query: { q: st
         'link.used_at as link_used_at',
         'link.revoked_at as link_revoked_at',
         'link.state as delivery_state',
-        // The Mandant's counter (kept by a trigger) comes along with the page: no second query.
-        't.user_count',
+        counted.as('total'),
       ])
       .orderBy(sql`lower(a.last_name)`)
       .orderBy(sql`lower(a.first_name)`)
       .orderBy('a.id')
       .limit(PAGE_SIZE)
       .offset((page - 1) * PAGE_SIZE)
-      .execute() as Promise<(UserRow & { user_count: number })[]>;
+      .execute() as Promise<(UserRow & { total: number | string })[]>;
 
-  if (query.q) {
-    const hits = await countUpTo(db, base, COUNT_CAP);
-    const info = pageInfo(query.page, Math.min(hits, COUNT_CAP), hits > COUNT_CAP);
-    return { rows: await selectPage(info.page), info };
-  }
   let rows = await selectPage(query.page);
-  const total = rows[0]?.user_count ?? (await db.selectFrom('tenants').select('user_count').where('id', '=', scope.tenantId).executeTakeFirst())?.user_count ?? 0;
-  const info = pageInfo(query.page, total, false);
+  const total = rows.length > 0 ? Number(rows[0]!.total) : await countUsers(db, base, scope, query.q);
+  const capped = Boolean(query.q) && total > COUNT_CAP;
+  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
   // A page past the end (an old link) shows the last page instead.
   if (info.page !== query.page) rows = await selectPage(info.page);
   return { rows, info };
+}
+
+async function countUsers(db: Executor, base: ReturnType<typeof scopedUsers>, scope: TenantScope, q: string): Promise<number> {
+  if (q) return countUpTo(db, base, COUNT_CAP);
+  const row = await db.selectFrom('tenants').select('user_count').where('id', '=', scope.tenantId).executeTakeFirst();
+  return row?.user_count ?? 0;
 }
 
 export async function findUser(db: Executor, scope: TenantScope, userId: string) {

@@ -168,6 +168,31 @@ t.test('Mandanten list: columns, search, sort, pagination and selection', async 
     t.equal(rowLabels(searched.body).length, 20, 'search results are paged the same way');
     t.match(visibleText(searched.body), 'Seite 3 von 3');
     t.match(visibleText(searched.body), '120 Treffer');
+    const searchedBeyond = await viel.get('/mandanten?q=Firma&seite=9');
+    t.match(visibleText(searchedBeyond.body), 'Seite 3 von 3', 'a search page beyond the end shows the last page of the hits');
+    t.match(visibleText(searchedBeyond.body), '120 Treffer', 'with the count of the hits');
+    t.equal(rowLabels(searchedBeyond.body).length, 20);
+    const none = await viel.get('/mandanten?q=Nirgendwo');
+    t.equal(rowLabels(none.body).length, 0);
+    t.match(visibleText(none.body), '0 Treffer', 'a search without hits says so');
+  });
+
+  await t.test('a search is counted up to 1.000: "mehr als 1.000 Treffer", 20 pages of 50', async (t) => {
+    const big = await createReseller(db, 'Groß IT GmbH');
+    await db
+      .insertInto('tenants')
+      .values(Array.from({ length: 1003 }, (_, i) => ({ reseller_id: big.id, name: `Werk ${String(i + 1).padStart(4, '0')}`, customer_number: `W-${i + 1}`, street: 'Weg 1', postal_code: '10115', city: 'Berlin' })))
+      .execute();
+    const gross = await signIn(app, await createResellerStaff(db, big.id, { firstName: 'Gerd', lastName: 'Groß', email: 'gerd@gross.example' }));
+    const all = await gross.get('/mandanten');
+    t.match(visibleText(all.body), '1.003 Einträge', 'without a search the count is exact');
+    t.match(visibleText(all.body), 'Seite 1 von 21');
+    const searched = await gross.get('/mandanten?q=werk');
+    t.match(visibleText(searched.body), 'mehr als 1.000 Treffer');
+    t.match(visibleText(searched.body), 'Seite 1 von 20');
+    t.equal(rowLabels(searched.body).length, 50);
+    const narrow = await gross.get('/mandanten?q=werk 100');
+    t.match(visibleText(narrow.body), '4 Treffer', 'a narrower search is counted exactly (Werk 1000 to 1003)');
   });
 });
 

@@ -329,3 +329,52 @@ t.test('Anwender form: bad input gets a German message at the field, input kept,
   }
   t.same(logs.filter((line) => line.includes('"level":50')), [], 'no error was logged (no 500)');
 });
+
+t.test('Anwender list: search by name, login and e-mail, counted, 50 a page', async (t) => {
+  const { app, db } = await startTestApp(t);
+  const reseller = await createReseller(db, 'Nord IT GmbH');
+  const tenant = await createTenant(db, reseller.id, 'Müller Bau GmbH', 'K-1001');
+  const rita = await signIn(app, await createResellerStaff(db, reseller.id));
+  await db
+    .insertInto('accounts')
+    .values(
+      Array.from({ length: 60 }, (_, i) => ({
+        role: 'user',
+        reseller_id: reseller.id,
+        tenant_id: tenant.id,
+        login: `anwender.${i + 1}`,
+        first_name: 'Vera',
+        last_name: `Nachname ${String(i + 1).padStart(2, '0')}`,
+        email: `person${i + 1}@mueller-bau.example`,
+      })),
+    )
+    .execute();
+  await workAs(rita, tenant.id);
+  const names = (html: string) => tableRows(html).map((row) => cells(row)[1]);
+
+  let page = await rita.get('/anwender');
+  t.match(visibleText(page.body), '60 Einträge');
+  t.match(visibleText(page.body), 'Seite 1 von 2');
+  t.equal(names(page.body).length, 50);
+  t.equal(names(page.body)[0], 'Nachname 01, Vera', 'sorted by Nachname, Vorname');
+  page = await rita.get('/anwender?seite=2');
+  t.same(names(page.body), Array.from({ length: 10 }, (_, i) => `Nachname ${51 + i}, Vera`), 'the second page has the last ten');
+  page = await rita.get('/anwender?seite=7');
+  t.match(visibleText(page.body), 'Seite 2 von 2', 'a page beyond the end shows the last page');
+  t.equal(names(page.body).length, 10);
+
+  for (const search of [
+    { by: 'Nachname', q: 'nachname 1', expected: ['Nachname 10, Vera', 'Nachname 11, Vera', 'Nachname 12, Vera', 'Nachname 13, Vera', 'Nachname 14, Vera', 'Nachname 15, Vera', 'Nachname 16, Vera', 'Nachname 17, Vera', 'Nachname 18, Vera', 'Nachname 19, Vera'] },
+    { by: 'Login', q: 'anwender.42', expected: ['Nachname 42, Vera'] },
+    { by: 'E-Mail', q: 'PERSON7@', expected: ['Nachname 07, Vera'] },
+    { by: 'nothing', q: 'Nirgendwo', expected: [] },
+  ]) {
+    page = await rita.get(`/anwender?q=${encodeURIComponent(search.q)}`);
+    t.same(names(page.body), search.expected, `search by ${search.by}: "${search.q}"`);
+    t.match(visibleText(page.body), search.expected.length === 1 ? '1 Treffer' : `${search.expected.length} Treffer`, `and its count`);
+  }
+  page = await rita.get('/anwender?q=vera&seite=5');
+  t.match(visibleText(page.body), '60 Treffer', 'a search page beyond the end keeps the count');
+  t.match(visibleText(page.body), 'Seite 2 von 2');
+  t.equal(names(page.body).length, 10);
+});
