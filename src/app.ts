@@ -16,6 +16,7 @@ import { startJobQueue } from './mail/queue.ts';
 import { createMailRenderer } from './mail/templates.ts';
 import { createFileTransport, createSmtpTransport, type MailTransport } from './mail/transport.ts';
 import { startMailWorker } from './mail/worker.ts';
+import { startHousekeeping } from './housekeeping/worker.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { linkRoutes } from './passwords/routes.ts';
 import { setupRoutes } from './setup/routes.ts';
@@ -92,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   if (options.startWorker !== false) {
     await startMailWorker(boss, { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log }, config.mailPollingSeconds);
+    await startHousekeeping(boss, { db: database.db, clock, log: app.log });
   }
 
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });

@@ -34,6 +34,7 @@ export type AuditAction =
   | 'rights.changed'
   | 'import.uploaded'
   | 'import.discarded'
+  | 'import.expired'
   | 'import.committed'
   | 'import.links_requested';
 

@@ -75,3 +75,12 @@ export async function endAccountSessions(db: Executor, accountId: string, except
   const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Deletes the sessions the store would refuse anyway (idle or absolute timeout passed). */
+export async function removeExpiredSessions(db: Executor, now: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('last_seen_at', '<', new Date(now.getTime() - IDLE_TIMEOUT_MS)), eb('created_at', '<', new Date(now.getTime() - ABSOLUTE_TIMEOUT_MS))]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -95,3 +95,17 @@ export async function claimAttempt(db: Executor, key: string, policy: ThrottlePo
 export async function clearLoginFailures(db: Executor, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute();
 }
+
+/**
+ * Deletes the entries whose quiet window has passed and that block nothing: the next failure of
+ * such a key starts from one either way.
+ */
+export async function forgetQuietThrottleEntries(db: Executor, now: Date): Promise<number> {
+  const quietSince = new Date(now.getTime() - Math.max(accountPolicy.windowMs, ipPolicy.windowMs));
+  const result = await db
+    .deleteFrom('login_throttle')
+    .where('window_started_at', '<', quietSince)
+    .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -152,7 +152,7 @@ export interface UserRightTable {
   granted_by: string | null;
 }
 
-export type ImportState = 'preview' | 'imported' | 'discarded';
+export type ImportState = 'preview' | 'imported' | 'discarded' | 'expired';
 
 export interface ImportRunTable {
   id: Generated<string>;

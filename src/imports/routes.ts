@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { linkLifetimes } from '../auth/routes.ts';
 import { listCatalogue } from '../applications/applications.ts';
 import { recordAuditEvent } from '../audit/audit.ts';
+import { HOUR } from '../clock.ts';
 import type { Tx } from '../db/database.ts';
 import { formatDateTime, text } from '../i18n/de.ts';
 import { issueLinksInBulk } from '../passwords/bulk-links.ts';
@@ -13,7 +14,7 @@ import { denyAccess, requireWorkspace, workspaceOf } from '../workspace/context.
 import { applyImportPlan } from './apply.ts';
 import { buildImportPlan, hasBlockingIssues, type ImportOptions } from './plan.ts';
 import type { Catalogue } from './rows.ts';
-import { createImportRun, discardImportRun, findAccountsNeedingLinks, findAccountsWithFailedLinks, findImportRun, listImportRuns, lockImportRun, markImported, measureLinkProgress, saveImportOptions } from './runs.ts';
+import { createImportRun, discardImportRun, IMPORT_PREVIEW_HOURS, findAccountsNeedingLinks, findAccountsWithFailedLinks, findImportRun, listImportRuns, lockImportRun, markImported, measureLinkProgress, saveImportOptions } from './runs.ts';
 import { buildTemplateCsv, buildTemplateXlsx, MAX_FILE_BYTES, readSpreadsheet, SpreadsheetError, toCsv } from './spreadsheet.ts';
 
 interface IdParams {
@@ -90,11 +91,13 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
       return reply.page('imports/result.eta', { title: text.imports.resultTitle(run.file_name), run, progress: await measureLinkProgress(app.db, run.id) });
     }
     if (run.state === 'discarded') return redirectWithFlash(reply, '/import', text.imports.discarded);
+    if (run.state === 'expired') return redirectWithFlash(reply, '/import', text.imports.expired(IMPORT_PREVIEW_HOURS));
     const catalogue = await loadCatalogue(app);
     const plan = await buildImportPlan(app.db, workspaceOf(request).resellerId, run.rows, run.options, catalogue);
     return reply.page('imports/preview.eta', {
       title: text.imports.previewTitle(run.file_name),
       run,
+      keptUntil: new Date(run.created_at.getTime() + IMPORT_PREVIEW_HOURS * HOUR),
       plan,
       issues: plan.issues.slice(0, SHOWN_ISSUES),
       newUsers: plan.users.filter((u) => u.action === 'create').slice(0, SHOWN_LOGINS),

@@ -1,11 +1,16 @@
 import { sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
+import { HOUR } from '../clock.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { CreatedUser } from './apply.ts';
 import type { ImportCounts, ImportOptions } from './plan.ts';
 import type { SheetRow } from './rows.ts';
 
-// Import runs of one reseller: every query takes the reseller id.
+// Import runs of one reseller: every query takes the reseller id (but for the housekeeping job's
+// expiry, which runs for all).
+
+/** A preview nobody finished is kept this long; its rows hold names and e-mail addresses. */
+export const IMPORT_PREVIEW_HOURS = 24;
 
 export async function createImportRun(db: Executor, run: { resellerId: string; createdBy: string; fileName: string; rows: SheetRow[]; at: Date; ip: string | null }): Promise<string> {
   const { id } = await db
@@ -132,4 +137,19 @@ export async function measureLinkProgress(db: Executor, runId: string): Promise<
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Marks stale previews "expired", drops their rows and writes one audit event per run. */
+export async function expireImportPreviews(trx: Tx, now: Date): Promise<number> {
+  const runs = await trx
+    .updateTable('import_runs')
+    .set({ state: 'expired', rows: '[]' })
+    .where('state', '=', 'preview')
+    .where('created_at', '<', new Date(now.getTime() - IMPORT_PREVIEW_HOURS * HOUR))
+    .returning(['id', 'reseller_id', 'file_name'])
+    .execute();
+  for (const run of runs) {
+    await recordAuditEvent(trx, { action: 'import.expired', at: now, actorId: null, resellerId: run.reseller_id, ip: null, details: { runId: run.id, fileName: run.file_name } });
+  }
+  return runs.length;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HOUR } from '../clock.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import { redirectWithFlash } from './flash.ts';
 import { readForm } from './forms.ts';
@@ -64,4 +65,13 @@ export async function submitOnce(request: FastifyRequest, reply: FastifyReply, c
     if (isDuplicateSubmission(error)) return reply.redirect((await findEarlierSubmission(db, submissionId, accountId)) ?? '/', 303);
     throw error;
   }
+}
+
+// A repeated post is recognised as long as the form could still be posted: a session lasts at
+// most 12 hours, so a day is plenty.
+const SUBMISSION_KEPT_MS = 24 * HOUR;
+
+export async function removeOldSubmissions(db: Executor, now: Date): Promise<number> {
+  const result = await db.deleteFrom('form_submissions').where('created_at', '<', new Date(now.getTime() - SUBMISSION_KEPT_MS)).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/types.ts';
 import type { Browser } from '../helpers/browser.ts';
 
 // Shared by the workspace tests: reading table rows and field errors out of the HTML a browser
@@ -70,7 +71,7 @@ export async function snapshot(db: Db): Promise<string> {
   return JSON.stringify({ resellers, tenants, accounts, links, deliveries });
 }
 
-export async function countRows(db: Db, table: 'tenants' | 'accounts' | 'password_links' | 'mail_deliveries' | 'audit_events'): Promise<number> {
+export async function countRows(db: Db, table: keyof Database): Promise<number> {
   const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }

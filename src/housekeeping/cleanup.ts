@@ -1,0 +1,25 @@
+import { removeExpiredSessions } from '../auth/session-store.ts';
+import { forgetQuietThrottleEntries } from '../auth/throttle.ts';
+import type { Db } from '../db/database.ts';
+import { expireImportPreviews } from '../imports/runs.ts';
+import { removeOldSubmissions } from '../web/once.ts';
+
+// Rows that only lose their meaning with time. Nothing here removes what a person could still
+// use: each limit is the one the feature itself enforces, or longer. Each capability owns its
+// own query; this only runs them.
+
+export interface HousekeepingResult {
+  sessions: number;
+  throttleEntries: number;
+  formSubmissions: number;
+  expiredImports: number;
+}
+
+export async function removeExpiredRecords(db: Db, now: Date): Promise<HousekeepingResult> {
+  return {
+    sessions: await removeExpiredSessions(db, now),
+    throttleEntries: await forgetQuietThrottleEntries(db, now),
+    formSubmissions: await removeOldSubmissions(db, now),
+    expiredImports: await db.transaction().execute((trx) => expireImportPreviews(trx, now)),
+  };
+}
