@@ -1,28 +1,14 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { bookApplications } from '../../src/applications/applications.ts';
-import { startTestApp } from '../helpers/app.ts';
 import { visibleText } from '../helpers/browser.ts';
-import { createOperator, createReseller, createResellerStaff, createTenant, signIn } from '../helpers/fixtures.ts';
-import { applicationTables, auditEvents, bookedIds, bookingBoxes, insertApplication, insertBooking, postPairs } from './helpers.ts';
+import { createOperator, createReseller, createTenant, signIn } from '../helpers/fixtures.ts';
+import { applicationTables, auditEvents, bookedIds, bookingBoxes, insertBooking, postPairs, startBookingsWorld } from './helpers.ts';
 
 // Bookings per Mandant, the scope: only the reseller's own Mandanten (or an operator in support
 // mode), only catalogue applications, and the exported bookApplications the import calls.
 
-async function setup(t: Test) {
-  const env = await startTestApp(t);
-  const { db, app } = env;
-  const reseller = await createReseller(db, 'Nord IT GmbH');
-  const rita = await createResellerStaff(db, reseller.id);
-  const tenant = await createTenant(db, reseller.id, 'Müller Bau GmbH', 'K-1001');
-  const buchhaltung = await insertApplication(db, 'buchhaltung', 'Buchhaltung');
-  const crm = await insertApplication(db, 'crm', 'CRM', ['nutzer', 'admin']);
-  const lohn = await insertApplication(db, 'lohn', 'Lohn', ['nutzer']);
-  const browser = await signIn(app, rita);
-  return { ...env, reseller, rita, tenant, buchhaltung, crm, lohn, browser };
-}
-
 t.test("a reseller cannot book for another reseller's Mandant: 404, access.denied, nothing written", async (t) => {
-  const { db, rita, reseller, crm, browser } = await setup(t);
+  const { db, rita, reseller, crm, browser } = await startBookingsWorld(t);
   const south = await createReseller(db, 'Süd IT GmbH');
   const foreign = await createTenant(db, south.id, 'Fremd GmbH', 'F-1');
   await insertBooking(db, foreign.id, crm.id);
@@ -50,7 +36,7 @@ t.test("a reseller cannot book for another reseller's Mandant: 404, access.denie
 });
 
 t.test('an operator in support mode books for the reseller’s Mandant; the audit marks support', async (t) => {
-  const { app, db, reseller, tenant, crm } = await setup(t);
+  const { app, db, reseller, tenant, crm } = await startBookingsWorld(t);
   const otto = await createOperator(db);
   const operator = await signIn(app, otto);
   // Without support mode the operator has no workspace: sent to the Reseller tab.
@@ -72,7 +58,7 @@ t.test('an operator in support mode books for the reseller’s Mandant; the audi
 });
 
 t.test('an application id that is not in the catalogue is refused with a German message; nothing written', async (t) => {
-  const { db, tenant, crm, browser } = await setup(t);
+  const { db, tenant, crm, browser } = await startBookingsWorld(t);
   await insertBooking(db, tenant.id, crm.id);
   const before = await applicationTables(db);
   await browser.get(`/mandanten/${tenant.id}/bearbeiten`);
@@ -87,7 +73,7 @@ t.test('an application id that is not in the catalogue is refused with a German 
 });
 
 t.test('bookApplications books only what is new, audits only that, and refuses unknown ids', async (t) => {
-  const { db, rita, tenant, buchhaltung, crm } = await setup(t);
+  const { db, rita, tenant, buchhaltung, crm } = await startBookingsWorld(t);
   const actor = { actorId: rita.id, at: new Date(), ip: null };
   let codes = await db.transaction().execute((trx) => bookApplications(trx, tenant.id, [crm.id], actor));
   t.same(codes, ['crm']);

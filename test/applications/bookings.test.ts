@@ -1,27 +1,14 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { startTestApp } from '../helpers/app.ts';
 import { visibleText } from '../helpers/browser.ts';
 import { createReseller, createResellerStaff, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
-import { auditEvents, bookedIds, bookingBoxes, insertApplication, insertBooking, insertRight, postPairs, rightsOf } from './helpers.ts';
+import { auditEvents, bookedIds, bookingBoxes, insertBooking, insertRight, postPairs, rightsOf, startBookingsWorld } from './helpers.ts';
 
 // Bookings per Mandant: the section on the Mandant's edit page, saving it (book the checked,
 // cancel the unchecked, cancelling takes the rights along). The scope is in bookings-scope.test.ts.
 
-async function setup(t: Test) {
-  const env = await startTestApp(t);
-  const { db, app } = env;
-  const reseller = await createReseller(db, 'Nord IT GmbH');
-  const rita = await createResellerStaff(db, reseller.id);
-  const tenant = await createTenant(db, reseller.id, 'Müller Bau GmbH', 'K-1001');
-  const buchhaltung = await insertApplication(db, 'buchhaltung', 'Buchhaltung');
-  const crm = await insertApplication(db, 'crm', 'CRM', ['nutzer', 'admin']);
-  const lohn = await insertApplication(db, 'lohn', 'Lohn', ['nutzer']);
-  const browser = await signIn(app, rita);
-  return { ...env, reseller, rita, tenant, buchhaltung, crm, lohn, browser };
-}
-
 t.test('the Mandant edit page shows a checkbox per catalogue application, the booked ones checked', async (t) => {
-  const { db, tenant, buchhaltung, crm, lohn, browser } = await setup(t);
+  const { db, tenant, buchhaltung, crm, lohn, browser } = await startBookingsWorld(t);
   await insertBooking(db, tenant.id, crm.id);
   const page = await browser.get(`/mandanten/${tenant.id}/bearbeiten`);
   t.equal(page.status, 200);
@@ -41,7 +28,7 @@ t.test('with an empty catalogue the section says so instead of showing a form', 
 });
 
 t.test('saving books the checked and cancels the unchecked applications, each change audited', async (t) => {
-  const { db, rita, reseller, tenant, buchhaltung, crm, lohn, browser } = await setup(t);
+  const { db, rita, reseller, tenant, buchhaltung, crm, lohn, browser } = await startBookingsWorld(t);
   await insertBooking(db, tenant.id, crm.id);
   await browser.get(`/mandanten/${tenant.id}/bearbeiten`);
   let page = await postPairs(browser, `/mandanten/${tenant.id}/anwendungen`, [
@@ -87,7 +74,7 @@ t.test('saving books the checked and cancels the unchecked applications, each ch
 });
 
 t.test("cancelling a booking removes the rights of the Mandant's Anwender in it, and only those", async (t) => {
-  const { db, reseller, tenant, crm, lohn, browser } = await setup(t);
+  const { db, reseller, tenant, crm, lohn, browser } = await startBookingsWorld(t);
   const other = await createTenant(db, reseller.id, 'Schulz Elektro GmbH', 'K-2002');
   await insertBooking(db, tenant.id, crm.id);
   await insertBooking(db, tenant.id, lohn.id);

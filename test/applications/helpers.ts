@@ -1,6 +1,12 @@
 import type { Db } from '../../src/db/database.ts';
 import { BASE_URL } from '../helpers/app.ts';
+import type { Test } from 'tap';
+import { startTestApp } from '../helpers/app.ts';
 import type { Browser } from '../helpers/browser.ts';
+import { createReseller, createResellerStaff, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
+import { unescapeHtml, workAs } from '../workspace/helpers.ts';
+
+export { fieldError, fieldValue, unescapeHtml, workAs } from '../workspace/helpers.ts';
 
 // Shared by the application tests: catalogue entries, bookings and rights written straight to
 // the database for the setup (the feature under test goes through the forms), and reading the
@@ -54,22 +60,6 @@ export async function applicationTables(db: Db) {
   };
 }
 
-export function unescapeHtml(value: string): string {
-  return value.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-}
-
-/** The German message shown at a form field (`f-<field>-error`), or null. */
-export function fieldError(html: string, field: string): string | null {
-  const match = new RegExp(`id="f-${field}-error">([^<]*)<`).exec(html);
-  return match ? unescapeHtml(match[1]!) : null;
-}
-
-/** The value an input field shows. */
-export function fieldValue(html: string, field: string): string | null {
-  const match = new RegExp(`<input id="f-${field}" [^>]*value="([^"]*)"`).exec(html);
-  return match ? unescapeHtml(match[1]!) : null;
-}
-
 /** The booking checkboxes of the Mandant page: application id → checked. */
 export function bookingBoxes(html: string): Record<string, boolean> {
   const boxes: Record<string, boolean> = {};
@@ -85,13 +75,6 @@ export function rightSelects(html: string): Record<string, { options: string[]; 
     selects[match[1]!] = { options: options.map((o) => o[1]!), selected: options.find((o) => o[2])?.[1] ?? null };
   }
   return selects;
-}
-
-/** "Als ausgewählter Mandant arbeiten" through the Mandanten form. */
-export async function workAs(browser: Browser, tenantId: string): Promise<void> {
-  await browser.get('/mandanten');
-  const page = await browser.post('/mandanten/auswahl', { mandant: tenantId, aktion: 'arbeiten' });
-  if (page.status !== 303) throw new Error(`selecting the Mandant failed with ${page.status}`);
 }
 
 /**
@@ -111,4 +94,29 @@ export async function postPairs(browser: Browser, path: string, pairs: [string, 
   }
   const location = response.headers.location;
   return { status: response.statusCode, body: response.body, location: typeof location === 'string' ? location : null };
+}
+
+/** Nord IT GmbH with Rita signed in, its Mandant Müller Bau GmbH, and a catalogue of Buchhaltung, CRM and Lohn. */
+export async function startBookingsWorld(t: Test) {
+  const env = await startTestApp(t);
+  const { db, app } = env;
+  const reseller = await createReseller(db, 'Nord IT GmbH');
+  const rita = await createResellerStaff(db, reseller.id);
+  const tenant = await createTenant(db, reseller.id, 'Müller Bau GmbH', 'K-1001');
+  const buchhaltung = await insertApplication(db, 'buchhaltung', 'Buchhaltung', ['nutzer', 'pruefer', 'admin']);
+  const crm = await insertApplication(db, 'crm', 'CRM', ['nutzer', 'admin']);
+  const lohn = await insertApplication(db, 'lohn', 'Lohn', ['nutzer']);
+  const browser = await signIn(app, rita);
+  return { ...env, reseller, rita, tenant, buchhaltung, crm, lohn, browser };
+}
+
+/** The bookings world with Buchhaltung and CRM booked for Müller Bau, its Anwender Jörg, and Rita working as Müller Bau. */
+export async function startRightsWorld(t: Test) {
+  const world = await startBookingsWorld(t);
+  const { db, tenant } = world;
+  await insertBooking(db, tenant.id, world.buchhaltung.id);
+  await insertBooking(db, tenant.id, world.crm.id);
+  const joerg = await createUser(db, tenant, { firstName: 'Jörg', lastName: 'Müller', email: 'joerg@example.com', password: null });
+  await workAs(world.browser, tenant.id);
+  return { ...world, joerg };
 }

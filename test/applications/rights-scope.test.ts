@@ -1,34 +1,16 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { RightsRefusedError, setUserRight } from '../../src/applications/applications.ts';
-import { startTestApp } from '../helpers/app.ts';
 import { visibleText } from '../helpers/browser.ts';
 import { createReseller, createResellerStaff, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
-import { applicationTables, auditEvents, insertApplication, insertBooking, rightsOf, workAs } from './helpers.ts';
+import { applicationTables, auditEvents, insertBooking, rightsOf, startRightsWorld } from './helpers.ts';
 
 // Rights per Anwender, the scope: only the reseller's own Anwender of the selected Mandant, and
 // the exported setUserRight the import calls.
 
 const field = (applicationId: string) => `recht-${applicationId}`;
 
-async function setup(t: Test) {
-  const env = await startTestApp(t);
-  const { db, app } = env;
-  const reseller = await createReseller(db, 'Nord IT GmbH');
-  const rita = await createResellerStaff(db, reseller.id);
-  const tenant = await createTenant(db, reseller.id, 'Müller Bau GmbH', 'K-1001');
-  const buchhaltung = await insertApplication(db, 'buchhaltung', 'Buchhaltung', ['nutzer', 'pruefer', 'admin']);
-  const crm = await insertApplication(db, 'crm', 'CRM', ['nutzer', 'admin']);
-  const lohn = await insertApplication(db, 'lohn', 'Lohn', ['nutzer']);
-  await insertBooking(db, tenant.id, buchhaltung.id);
-  await insertBooking(db, tenant.id, crm.id);
-  const joerg = await createUser(db, tenant, { firstName: 'Jörg', lastName: 'Müller', email: 'joerg@example.com', password: null });
-  const browser = await signIn(app, rita);
-  await workAs(browser, tenant.id);
-  return { ...env, reseller, rita, tenant, buchhaltung, crm, lohn, joerg, browser };
-}
-
 t.test("a reseller cannot set rights on another reseller's Anwender: 404, access.denied, nothing written", async (t) => {
-  const { db, rita, reseller, crm, browser } = await setup(t);
+  const { db, rita, reseller, crm, browser } = await startRightsWorld(t);
   const south = await createReseller(db, 'Süd IT GmbH');
   const foreignTenant = await createTenant(db, south.id, 'Fremd GmbH', 'F-1');
   await insertBooking(db, foreignTenant.id, crm.id);
@@ -48,7 +30,7 @@ t.test("a reseller cannot set rights on another reseller's Anwender: 404, access
 });
 
 t.test('an Anwender of another Mandant of the same reseller is not reachable from the selected one', async (t) => {
-  const { db, reseller, crm, browser } = await setup(t);
+  const { db, reseller, crm, browser } = await startRightsWorld(t);
   const second = await createTenant(db, reseller.id, 'Schulz Elektro GmbH', 'K-2002');
   await insertBooking(db, second.id, crm.id);
   const sven = await createUser(db, second, { firstName: 'Sven', lastName: 'Schulz', email: 'sven@example.com', password: null });
@@ -59,7 +41,7 @@ t.test('an Anwender of another Mandant of the same reseller is not reachable fro
 });
 
 t.test('without a selected Mandant the rights form answers with the hint and writes nothing', async (t) => {
-  const { app, db, reseller, joerg, crm } = await setup(t);
+  const { app, db, reseller, joerg, crm } = await startRightsWorld(t);
   const browser = await signIn(app, await createResellerStaff(db, reseller.id, { firstName: 'Rolf', lastName: 'Nord', email: 'rolf@nord-it.example' }));
   await browser.get('/mandanten');
   const page = await browser.post(`/anwender/${joerg.id}/zugriffsrechte`, { [field(crm.id)]: 'admin' });
@@ -69,7 +51,7 @@ t.test('without a selected Mandant the rights form answers with the hint and wri
 });
 
 t.test('setUserRight is idempotent and refuses an unbooked application or an unknown role', async (t) => {
-  const { db, rita, joerg, crm, lohn } = await setup(t);
+  const { db, rita, joerg, crm, lohn } = await startRightsWorld(t);
   const actor = { actorId: rita.id, at: new Date(), ip: null };
   t.equal(await db.transaction().execute((trx) => setUserRight(trx, joerg.id, crm.id, 'admin', actor)), true);
   t.equal(await db.transaction().execute((trx) => setUserRight(trx, joerg.id, crm.id, 'admin', actor)), false);

@@ -1,33 +1,14 @@
-import t, { type Test } from 'tap';
-import { startTestApp } from '../helpers/app.ts';
+import t from 'tap';
 import { visibleText } from '../helpers/browser.ts';
-import { createReseller, createResellerStaff, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
-import { applicationTables, auditEvents, fieldError, insertApplication, insertBooking, insertRight, rightSelects, rightsOf, workAs } from './helpers.ts';
+import { applicationTables, auditEvents, fieldError, insertRight, rightSelects, rightsOf, startRightsWorld } from './helpers.ts';
 
 // Rights per Anwender: a select per booked application on the Anwender's edit page; only booked
 // applications and known roles are accepted (the scope is in rights-scope.test.ts).
 
 const field = (applicationId: string) => `recht-${applicationId}`;
 
-async function setup(t: Test) {
-  const env = await startTestApp(t);
-  const { db, app } = env;
-  const reseller = await createReseller(db, 'Nord IT GmbH');
-  const rita = await createResellerStaff(db, reseller.id);
-  const tenant = await createTenant(db, reseller.id, 'Müller Bau GmbH', 'K-1001');
-  const buchhaltung = await insertApplication(db, 'buchhaltung', 'Buchhaltung', ['nutzer', 'pruefer', 'admin']);
-  const crm = await insertApplication(db, 'crm', 'CRM', ['nutzer', 'admin']);
-  const lohn = await insertApplication(db, 'lohn', 'Lohn', ['nutzer']);
-  await insertBooking(db, tenant.id, buchhaltung.id);
-  await insertBooking(db, tenant.id, crm.id);
-  const joerg = await createUser(db, tenant, { firstName: 'Jörg', lastName: 'Müller', email: 'joerg@example.com', password: null });
-  const browser = await signIn(app, rita);
-  await workAs(browser, tenant.id);
-  return { ...env, reseller, rita, tenant, buchhaltung, crm, lohn, joerg, browser };
-}
-
 t.test('the Anwender edit page shows a select per booked application with "kein Zugriff" and its roles', async (t) => {
-  const { db, joerg, buchhaltung, crm, browser } = await setup(t);
+  const { db, joerg, buchhaltung, crm, browser } = await startRightsWorld(t);
   await insertRight(db, joerg.id, crm.id, 'admin');
   const page = await browser.get(`/anwender/${joerg.id}/bearbeiten`);
   t.equal(page.status, 200);
@@ -41,7 +22,7 @@ t.test('the Anwender edit page shows a select per booked application with "kein 
 });
 
 t.test('without bookings the section says how to book first', async (t) => {
-  const { db, tenant, joerg, buchhaltung, crm, browser } = await setup(t);
+  const { db, tenant, joerg, buchhaltung, crm, browser } = await startRightsWorld(t);
   await db.deleteFrom('tenant_applications').where('tenant_id', '=', tenant.id).where('application_id', 'in', [buchhaltung.id, crm.id]).execute();
   const page = await browser.get(`/anwender/${joerg.id}/bearbeiten`);
   t.match(visibleText(page.body), 'Dieser Mandant hat noch keine Anwendungen gebucht.');
@@ -49,7 +30,7 @@ t.test('without bookings the section says how to book first', async (t) => {
 });
 
 t.test('saving sets and removes rights; rights.changed lists code → role with the Anwender as subject', async (t) => {
-  const { db, rita, reseller, tenant, joerg, buchhaltung, crm, browser } = await setup(t);
+  const { db, rita, reseller, tenant, joerg, buchhaltung, crm, browser } = await startRightsWorld(t);
   await insertRight(db, joerg.id, crm.id, 'admin');
   await browser.get(`/anwender/${joerg.id}/bearbeiten`);
   let page = await browser.post(`/anwender/${joerg.id}/zugriffsrechte`, { [field(buchhaltung.id)]: 'pruefer', [field(crm.id)]: '' });
@@ -80,7 +61,7 @@ t.test('saving sets and removes rights; rights.changed lists code → role with 
 });
 
 t.test('a role in an application that is not booked is refused at its select; nothing written', async (t) => {
-  const { db, joerg, buchhaltung, lohn, browser } = await setup(t);
+  const { db, joerg, buchhaltung, lohn, browser } = await startRightsWorld(t);
   const before = await applicationTables(db);
   await browser.get(`/anwender/${joerg.id}/bearbeiten`);
   const page = await browser.post(`/anwender/${joerg.id}/zugriffsrechte`, { [field(buchhaltung.id)]: 'nutzer', [field(lohn.id)]: 'nutzer' });
@@ -93,7 +74,7 @@ t.test('a role in an application that is not booked is refused at its select; no
 });
 
 t.test('a role the application does not know is refused at its select; nothing written', async (t) => {
-  const { db, joerg, buchhaltung, crm, browser } = await setup(t);
+  const { db, joerg, buchhaltung, crm, browser } = await startRightsWorld(t);
   await insertRight(db, joerg.id, crm.id, 'nutzer');
   const before = await applicationTables(db);
   await browser.get(`/anwender/${joerg.id}/bearbeiten`);
@@ -108,7 +89,7 @@ t.test('a role the application does not know is refused at its select; nothing w
 });
 
 t.test('a repeated select field counts as an unknown role; nothing written', async (t) => {
-  const { db, joerg, crm, browser } = await setup(t);
+  const { db, joerg, crm, browser } = await startRightsWorld(t);
   const before = await applicationTables(db);
   await browser.get(`/anwender/${joerg.id}/bearbeiten`);
   const response = await browser.app.inject({
@@ -123,7 +104,7 @@ t.test('a repeated select field counts as an unknown role; nothing written', asy
 });
 
 t.test('an application that does not exist is refused with a German message; nothing written', async (t) => {
-  const { db, joerg, buchhaltung, browser } = await setup(t);
+  const { db, joerg, buchhaltung, browser } = await startRightsWorld(t);
   const before = await applicationTables(db);
   await browser.get(`/anwender/${joerg.id}/bearbeiten`);
   for (const bogus of ['00000000-0000-4000-8000-000000000000', 'buchhaltung']) {
