@@ -8,7 +8,7 @@ import { issuePasswordLink, type LinkLifetimes } from '../passwords/links.ts';
 import { companyRow, type CompanyValues } from '../tenants/company.ts';
 import { createAccount } from '../users/accounts.ts';
 import type { PersonForm } from '../users/person.ts';
-import { COUNT_CAP, likePattern, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
+import { COUNT_CAP, likePattern, PAGE_SIZE, type PageInfo, readCountedPage } from '../web/listing.ts';
 
 // Resellers are kept by the operator only; the routes allow no other role here.
 
@@ -35,13 +35,7 @@ export async function listResellers(db: Executor, query: { q: string; page: numb
       .limit(PAGE_SIZE)
       .offset((page - 1) * PAGE_SIZE)
       .execute();
-  let rows = await selectPage(query.page);
-  const total = rows.length > 0 ? Number(rows[0]!.total) : await countResellers(db, base, query.q);
-  const capped = Boolean(query.q) && total > COUNT_CAP;
-  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
-  // A page past the end (an old link) shows the last page instead.
-  if (info.page !== query.page) rows = await selectPage(info.page);
-  return { rows, info };
+  return readCountedPage(Boolean(query.q), query.page, selectPage, () => countResellers(db, base, query.q));
 }
 
 async function countResellers(db: Executor, base: SelectQueryBuilder<Database, 'resellers', object>, q: string): Promise<number> {

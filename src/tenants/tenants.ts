@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { countUpTo, countUpToColumn } from '../db/count.ts';
 import type { Executor, Tx } from '../db/database.ts';
-import { COUNT_CAP, likePattern, type ListQuery, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
+import { COUNT_CAP, likePattern, type ListQuery, PAGE_SIZE, type PageInfo, readCountedPage } from '../web/listing.ts';
 import { companyRow, type CompanyValues } from './company.ts';
 
 // Every query here takes the reseller id and filters by it: a Mandant of another reseller is
@@ -40,13 +40,7 @@ export async function listTenants(db: Executor, resellerId: string, query: ListQ
   // The count comes along with the page in the same statement: without a search the reseller's
   // counter (kept by a trigger, exact), with one the hits counted up to the cap.
   const counted = query.q ? countUpToColumn(base, COUNT_CAP) : sql<number>`(select tenant_count from resellers where id = ${resellerId})`;
-  const rows = await selectTenantPage(base, query, query.page, counted);
-  const total = rows.length > 0 ? Number(rows[0]!.total) : await countTenants(db, base, resellerId, query.q);
-  const capped = Boolean(query.q) && total > COUNT_CAP;
-  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
-  // A page past the end (an old link) shows the last page instead.
-  if (info.page !== query.page) return { rows: await selectTenantPage(base, query, info.page), info };
-  return { rows, info };
+  return readCountedPage(Boolean(query.q), query.page, (page) => selectTenantPage(base, query, page, counted), () => countTenants(db, base, resellerId, query.q));
 }
 
 async function countTenants(db: Executor, base: ReturnType<typeof baseQuery>, resellerId: string, q: string): Promise<number> {
@@ -55,7 +49,7 @@ async function countTenants(db: Executor, base: ReturnType<typeof baseQuery>, re
   return row?.tenant_count ?? 0;
 }
 
-function selectTenantPage(base: ReturnType<typeof baseQuery>, query: ListQuery<TenantSort>, page: number, total = sql<number>`0`) {
+function selectTenantPage(base: ReturnType<typeof baseQuery>, query: ListQuery<TenantSort>, page: number, total: RawBuilder<number>) {
   return base
     .select(['id', 'name', 'customer_number', 'city', 'postal_code', 'user_count', total.as('total')])
     .orderBy(sortColumns[query.sort], query.dir)

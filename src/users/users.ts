@@ -7,7 +7,7 @@ import type { DeliveryState } from '../db/types.ts';
 import { formatDateTime, text } from '../i18n/de.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
 import { issuePasswordLink, type LinkLifetimes, revokeAccountLinks } from '../passwords/links.ts';
-import { COUNT_CAP, likePattern, PAGE_SIZE, pageInfo, type PageInfo } from '../web/listing.ts';
+import { COUNT_CAP, likePattern, PAGE_SIZE, type PageInfo, readCountedPage } from '../web/listing.ts';
 import { createAccount } from './accounts.ts';
 
 // Anwender of one Mandant. The scope is always reseller + Mandant from the session; a user of
@@ -112,13 +112,7 @@ export async function listUsers(db: Executor, scope: TenantScope, query: { q: st
       .offset((page - 1) * PAGE_SIZE)
       .execute() as Promise<(UserRow & { total: number | string })[]>;
 
-  let rows = await selectPage(query.page);
-  const total = rows.length > 0 ? Number(rows[0]!.total) : await countUsers(db, base, scope, query.q);
-  const capped = Boolean(query.q) && total > COUNT_CAP;
-  const info = pageInfo(query.page, capped ? COUNT_CAP : total, capped);
-  // A page past the end (an old link) shows the last page instead.
-  if (info.page !== query.page) rows = await selectPage(info.page);
-  return { rows, info };
+  return readCountedPage(Boolean(query.q), query.page, selectPage, () => countUsers(db, base, scope, query.q));
 }
 
 async function countUsers(db: Executor, base: ReturnType<typeof scopedUsers>, scope: TenantScope, q: string): Promise<number> {

@@ -35,6 +35,25 @@ export function pageInfo(page: number, total: number, capped: boolean): PageInfo
   return { page: Math.min(page, pages), pages, total, capped };
 }
 
+/**
+ * A list page whose count came along in the page's own statement (a `total` column). An empty
+ * page carries no count, so then it is asked on its own; a page past the end (an old link) shows
+ * the last page instead. Searches are counted up to COUNT_CAP.
+ */
+export async function readCountedPage<R extends { total: number | string }>(
+  searched: boolean,
+  page: number,
+  selectPage: (page: number) => Promise<R[]>,
+  countAlone: () => Promise<number>,
+): Promise<{ rows: R[]; info: PageInfo }> {
+  let rows = await selectPage(page);
+  const total = rows.length > 0 ? Number(rows[0]!.total) : await countAlone();
+  const capped = searched && total > COUNT_CAP;
+  const info = pageInfo(page, capped ? COUNT_CAP : total, capped);
+  if (info.page !== page) rows = await selectPage(info.page);
+  return { rows, info };
+}
+
 /** A link to the same list with some parameters changed, for sort headers and page links. */
 export function listUrl(path: string, query: ListQuery<string>, change: Partial<{ q: string; sort: string; dir: string; seite: number }>): string {
   const params = new URLSearchParams();
