@@ -47,6 +47,11 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Tests may run without the background mail worker and drive deliveries themselves. */
   startWorker?: boolean;
+  /**
+   * The scheduled clean-up (on by default, with the worker). Tests move their clock; a cron tick
+   * in the middle of one would remove rows the test is still looking at, so they opt in.
+   */
+  housekeeping?: boolean;
 }
 
 export function createViews(production: boolean): Eta {
@@ -93,6 +98,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   if (options.startWorker !== false) {
     await startMailWorker(boss, { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log }, config.mailPollingSeconds);
+  }
+  if (options.housekeeping ?? options.startWorker !== false) {
     await startHousekeeping(boss, { db: database.db, clock, log: app.log });
   }
 

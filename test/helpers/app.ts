@@ -32,7 +32,7 @@ interface Teardown {
  * The real app on its own database with a real SMTP peer and a movable clock. Closed when the
  * test (tap's `t`) ends.
  */
-export async function startTestApp(t: Teardown, env: Record<string, string> = {}, options: { startWorker?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(t: Teardown, env: Record<string, string> = {}, options: { startWorker?: boolean; housekeeping?: boolean } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const smtp = await startSmtpPeer();
   const dataDir = mkdtempSync(join(tmpdir(), 'agileas-test-'));
@@ -55,7 +55,7 @@ export async function startTestApp(t: Teardown, env: Record<string, string> = {}
     },
   });
   const clock = new MovableClock();
-  const app = await buildApp({ config, database, clock, logStream, printLine: (line) => logs.push(line), startWorker: options.startWorker });
+  const app = await buildApp({ config, database, clock, logStream, printLine: (line) => logs.push(line), startWorker: options.startWorker, housekeeping: options.housekeeping ?? false });
   t.teardown(async () => {
     await app.close();
     await database.close();

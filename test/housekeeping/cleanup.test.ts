@@ -106,7 +106,7 @@ t.test('an unfinished import preview expires after 24 hours: rows dropped, audit
 });
 
 t.test('the job is scheduled every ten minutes and runs through the queue', async (t) => {
-  const { app, db, clock } = await startTestApp(t);
+  const { app, db, clock } = await startTestApp(t, {}, { housekeeping: true });
   const schedules = await app.boss.getSchedules();
   t.same(schedules.filter((s) => s.name === HOUSEKEEPING_QUEUE).map((s) => s.cron), ['*/10 * * * *']);
   const reseller = await createReseller(db);
@@ -115,4 +115,9 @@ t.test('the job is scheduled every ten minutes and runs through the queue', asyn
   await app.boss.send(HOUSEKEEPING_QUEUE, {});
   await waitFor('the queued housekeeping job to delete the idle session', async () => (await countRows(db, 'sessions')) === 0);
   t.pass('the worker removed the expired session');
+});
+
+t.test('test apps leave the schedule out unless asked (their clocks move)', async (t) => {
+  const { app } = await startTestApp(t);
+  t.same((await app.boss.getSchedules()).filter((s) => s.name === HOUSEKEEPING_QUEUE), []);
 });
