@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { recordAuditEvent } from '../audit/audit.ts';
+import { recordAuditEvent, recordAuditEvents } from '../audit/audit.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import { text } from '../i18n/de.ts';
 import type { FormErrors } from '../web/forms.ts';
@@ -184,8 +184,9 @@ export async function bookApplications(trx: Tx, tenantId: string, applicationIds
     .execute();
   const newIds = new Set(inserted.map((row) => row.application_id));
   const booked = applications.filter((application) => newIds.has(application.id));
-  for (const application of booked) {
-    await recordAuditEvent(trx, {
+  await recordAuditEvents(
+    trx,
+    booked.map((application) => ({
       action: 'application.booked',
       at: actor.at,
       actorId: actor.actorId,
@@ -193,8 +194,8 @@ export async function bookApplications(trx: Tx, tenantId: string, applicationIds
       tenantId,
       ip: actor.ip,
       details: { code: application.code, applicationId: application.id, support: actor.support ?? false },
-    });
-  }
+    })),
+  );
   return booked.map((application) => application.code);
 }
 
@@ -216,8 +217,9 @@ export async function cancelApplications(trx: Tx, tenantId: string, applicationI
     .returning('application_id')
     .execute();
   const applications = await trx.selectFrom('applications').select(['id', 'code']).where('id', 'in', deletedIds).orderBy('code').execute();
-  for (const application of applications) {
-    await recordAuditEvent(trx, {
+  await recordAuditEvents(
+    trx,
+    applications.map((application) => ({
       action: 'application.cancelled',
       at: actor.at,
       actorId: actor.actorId,
@@ -230,8 +232,8 @@ export async function cancelApplications(trx: Tx, tenantId: string, applicationI
         removedRights: removed.filter((row) => row.application_id === application.id).length,
         support: actor.support ?? false,
       },
-    });
-  }
+    })),
+  );
   return { codes: applications.map((application) => application.code), removedRights: removed.length };
 }
 

@@ -51,17 +51,29 @@ export interface AuditEvent {
 
 /** Every change of an account, tenant, link or import leaves one of these, written in the change's transaction. */
 export async function recordAuditEvent(db: Executor, event: AuditEvent): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      occurred_at: event.at,
-      action: event.action,
-      actor_account_id: event.actorId ?? null,
-      subject_account_id: event.subjectId ?? null,
-      reseller_id: event.resellerId ?? null,
-      tenant_id: event.tenantId ?? null,
-      ip: event.ip ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
-    .execute();
+  await recordAuditEvents(db, [event]);
+}
+
+// A statement takes at most 65,535 parameters; an event has eight.
+const EVENTS_PER_STATEMENT = 1000;
+
+/** Many events of one change (an import, a booking of several applications) in a few statements. */
+export async function recordAuditEvents(db: Executor, events: readonly AuditEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += EVENTS_PER_STATEMENT) {
+    await db
+      .insertInto('audit_events')
+      .values(
+        events.slice(i, i + EVENTS_PER_STATEMENT).map((event) => ({
+          occurred_at: event.at,
+          action: event.action,
+          actor_account_id: event.actorId ?? null,
+          subject_account_id: event.subjectId ?? null,
+          reseller_id: event.resellerId ?? null,
+          tenant_id: event.tenantId ?? null,
+          ip: event.ip ?? null,
+          details: JSON.stringify(event.details ?? {}),
+        })),
+      )
+      .execute();
+  }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { type AuditAction, recordAuditEvents } from '../audit/audit.ts';
 import type { Tx } from '../db/database.ts';
 import { companyRow } from '../tenants/company.ts';
 import { loginBaseFor } from '../users/login-name.ts';
@@ -42,7 +43,7 @@ function chunks<T>(list: T[]): T[][] {
   return out;
 }
 
-type AuditRow = { action: string; subject?: string | null; tenant?: string | null; details: Record<string, unknown> };
+type AuditRow = { action: AuditAction; subject?: string | null; tenant?: string | null; details: Record<string, unknown> };
 
 export async function applyImportPlan(trx: Tx, resellerId: string, runId: string, plan: ImportPlan, actor: ImportActor): Promise<CreatedUser[]> {
   const audit: AuditRow[] = [];
@@ -143,22 +144,10 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
   }
   audit.push({ action: 'import.committed', details: { runId, ...plan.counts } });
 
-  for (const part of chunks(audit)) {
-    await trx
-      .insertInto('audit_events')
-      .values(
-        part.map((e) => ({
-          occurred_at: actor.at,
-          action: e.action,
-          actor_account_id: actor.actorId,
-          subject_account_id: e.subject ?? null,
-          reseller_id: resellerId,
-          tenant_id: e.tenant ?? null,
-          ip: actor.ip,
-          details: JSON.stringify({ ...e.details, ...(actor.support ? { support: true } : {}) }),
-        })),
-      )
-      .execute();
-  }
+  const support = actor.support ? { support: true } : {};
+  await recordAuditEvents(
+    trx,
+    audit.map((e) => ({ action: e.action, at: actor.at, actorId: actor.actorId, subjectId: e.subject ?? null, resellerId, tenantId: e.tenant ?? null, ip: actor.ip, details: { ...e.details, ...support } })),
+  );
   return result;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { recordAuditEvent } from '../audit/audit.ts';
+import { recordAuditEvent, recordAuditEvents } from '../audit/audit.ts';
 import { HOUR } from '../clock.ts';
 import type { Executor, Tx } from '../db/database.ts';
 import type { CreatedUser } from './apply.ts';
@@ -139,7 +139,7 @@ export async function measureLinkProgress(db: Executor, runId: string): Promise<
   return counts;
 }
 
-/** Marks stale previews "expired", drops their rows and writes one audit event per run. */
+/** Marks stale previews "expired", drops their rows and writes an audit event for each. */
 export async function expireImportPreviews(trx: Tx, now: Date): Promise<number> {
   const runs = await trx
     .updateTable('import_runs')
@@ -148,8 +148,9 @@ export async function expireImportPreviews(trx: Tx, now: Date): Promise<number> 
     .where('created_at', '<', new Date(now.getTime() - IMPORT_PREVIEW_HOURS * HOUR))
     .returning(['id', 'reseller_id', 'file_name'])
     .execute();
-  for (const run of runs) {
-    await recordAuditEvent(trx, { action: 'import.expired', at: now, actorId: null, resellerId: run.reseller_id, ip: null, details: { runId: run.id, fileName: run.file_name } });
-  }
+  await recordAuditEvents(
+    trx,
+    runs.map((run) => ({ action: 'import.expired', at: now, actorId: null, resellerId: run.reseller_id, ip: null, details: { runId: run.id, fileName: run.file_name } })),
+  );
   return runs.length;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { recordAuditEvents } from '../audit/audit.ts';
 import { HOUR } from '../clock.ts';
 import type { Tx } from '../db/database.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
@@ -43,21 +44,19 @@ export async function issueLinksInBulk(
     });
     await trx.insertInto('password_links').values(links.map(({ tenant_id: _tenant, ...link }) => link)).execute();
     await outbox.queueMails(trx, links.map((l) => ({ kind: l.kind, accountId: l.account_id, linkId: l.id, at: actor.at })));
-    await trx
-      .insertInto('audit_events')
-      .values(
-        links.map((l) => ({
-          occurred_at: actor.at,
-          action: 'link.issued',
-          actor_account_id: actor.actorId,
-          subject_account_id: l.account_id,
-          reseller_id: actor.resellerId,
-          tenant_id: l.tenant_id,
-          ip: actor.ip,
-          details: JSON.stringify({ kind: l.kind, expiresAt: l.expires_at.toISOString(), via: 'import' }),
-        })),
-      )
-      .execute();
+    await recordAuditEvents(
+      trx,
+      links.map((l) => ({
+        action: 'link.issued',
+        at: actor.at,
+        actorId: actor.actorId,
+        subjectId: l.account_id,
+        resellerId: actor.resellerId,
+        tenantId: l.tenant_id,
+        ip: actor.ip,
+        details: { kind: l.kind, expiresAt: l.expires_at.toISOString(), via: 'import' },
+      })),
+    );
     issued += links.length;
   }
   return issued;
