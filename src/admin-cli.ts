@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from './clock.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { fail, loadConfigOrFail } from './cli.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createMailOutbox } from './mail/outbox.ts';
@@ -15,11 +15,6 @@ import { checkEmail, checkPersonName, tidy } from './web/forms.ts';
 // mail worker sends it (on the embedded database: stop the portal first, it is single-process).
 
 const usage = 'Aufruf: npm run admin -- create-operator --first-name <Vorname> --last-name <Nachname> --email <E-Mail>';
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
 
 const { positionals, values } = (() => {
   try {
@@ -43,13 +38,7 @@ const problems = [
 ].filter(([, message]) => message);
 if (problems.length) fail(`${problems.map(([option, message]) => `${option}: ${message}`).join('\n')}\n${usage}`);
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(`Konfigurationsfehler: ${error.message}`);
-  throw error;
-}
+const config = loadConfigOrFail();
 
 const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: join(config.dataDir, 'pglite') });
 try {

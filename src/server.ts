@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { fail, loadConfigOrFail } from './cli.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { text } from './i18n/de.ts';
@@ -11,18 +11,7 @@ import { createSetupToken, operatorExists, SETUP_LINK_MINUTES, SETUP_PATH } from
 // Start-up: config → database → migrations → app → listen. Stop: no new requests, finish the
 // running ones, stop the queue, close the database.
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) fail(`Konfigurationsfehler: ${error.message}`);
-  throw error;
-}
+const config = loadConfigOrFail();
 
 /** One line for the operator: an unreachable database is a configuration problem, not a crash. */
 function reason(error: unknown): string {
