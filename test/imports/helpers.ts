@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '../../src/db/database.ts';
+import { text } from '../../src/i18n/de.ts';
 import { BASE_URL, startTestApp, type TestApp } from '../helpers/app.ts';
 import { type Browser, type Page, visibleText } from '../helpers/browser.ts';
 import { createReseller, createResellerStaff, type Person, signIn } from '../helpers/fixtures.ts';
@@ -264,4 +265,12 @@ export async function postPairs(browser: Browser, path: string, pairs: [string, 
   });
   const location = typeof res.headers.location === 'string' ? new URL(res.headers.location, BASE_URL).pathname : null;
   return { status: res.statusCode, headers: res.headers, body: res.body, location };
+}
+
+type CountKey = 'newTenants' | 'changedTenants' | 'unchangedTenants' | 'newUsers' | 'changedUsers' | 'unchangedUsers' | 'errorRows' | 'warnings';
+
+/** What `facts()` reads off a preview or result: every count under its label, 0 where not given. */
+export function countsShown(counts: Partial<Record<CountKey, number>>): Record<string, number> {
+  const keys: CountKey[] = ['newTenants', 'changedTenants', 'unchangedTenants', 'newUsers', 'changedUsers', 'unchangedUsers', 'errorRows', 'warnings'];
+  return Object.fromEntries(keys.map((key) => [text.imports.counts[key]!, counts[key] ?? 0]));
 }

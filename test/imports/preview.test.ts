@@ -1,7 +1,7 @@
 import t from 'tap';
 import { text } from '../../src/i18n/de.ts';
 import { createReseller, createTenant, createUser } from '../helpers/fixtures.ts';
-import { addApplication, download, facts, importTables, issues, mandant, parseCsv, plannedLogins, postPairs, row, startImportApp, uploadOk, xlsx } from './helpers.ts';
+import { addApplication, countsShown, download, facts, importTables, issues, mandant, parseCsv, plannedLogins, postPairs, row, startImportApp, uploadOk, xlsx } from './helpers.ts';
 
 // What the preview shows before anything is written: the counts, the errors with Zeile, Spalte
 // and a German message, the logins to be generated, and how the options change it.
@@ -34,16 +34,7 @@ t.test('the preview', async (t) => {
     const runPath = await uploadOk(browser, 'kunden.xlsx', file);
     const page = await browser.get(runPath);
     t.equal(page.status, 200);
-    t.same(facts(page.body), {
-      [text.imports.counts.newTenants!]: 2,
-      [text.imports.counts.changedTenants!]: 1,
-      [text.imports.counts.unchangedTenants!]: 1,
-      [text.imports.counts.newUsers!]: 3,
-      [text.imports.counts.changedUsers!]: 0,
-      [text.imports.counts.unchangedUsers!]: 1,
-      [text.imports.counts.errorRows!]: 0,
-      [text.imports.counts.warnings!]: 0,
-    });
+    t.same(facts(page.body), countsShown({ newTenants: 2, changedTenants: 1, unchangedTenants: 1, newUsers: 3, unchangedUsers: 1 }));
     t.same(issues(page.body), [], 'no errors listed');
 
     const logins = plannedLogins(page.body);

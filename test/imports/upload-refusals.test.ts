@@ -1,63 +1,14 @@
-import { crc32, deflateRawSync } from 'node:zlib';
 import t, { type Test } from 'tap';
 import { text } from '../../src/i18n/de.ts';
 import { listZipEntries, readZipEntry } from '../../src/imports/zip-check.ts';
 import type { Page } from '../helpers/browser.ts';
+import { noise, zip } from './zip-files.ts';
 import { auditCount, csv, fieldError, header, importTables, mandant, row, startImportApp, upload, xlsx } from './helpers.ts';
 
 // Files the Import tab must refuse, each through the real route: a German message at the file
 // field, and no import run (nor anything else) written.
 
-/** Deterministic noise with NUL bytes in both parities: binary data, not UTF-16 text. */
-function garbage(length: number): Buffer {
-  const bytes = Buffer.alloc(length);
-  let state = 4711;
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    bytes[i] = (state >>> 16) & 0xff;
-  }
-  return bytes;
-}
 
-/** A ZIP archive of the given entries, deflated; used to repack a real XLSX with an extra entry. */
-function zip(parts: { name: string; data: Buffer }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const part of parts) {
-    const body = deflateRawSync(part.data);
-    const name = Buffer.from(part.name, 'utf8');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc32(part.data), 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(part.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc32(part.data), 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(part.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(parts.length, 8);
-  end.writeUInt16LE(parts.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
 
 const validRows = [row({ ...mandant('K-1', 'Müller Bau GmbH'), vorname: 'Jörg', nachname: 'Müller', email: 'joerg@mueller.example' })];
 
@@ -97,15 +48,15 @@ t.test('upload refusals', async (t) => {
   });
 
   await t.test('a .txt of binary garbage', async (t) => {
-    await refused(t, 'kunden.txt', garbage(4096), 422, text.spreadsheet.notSpreadsheet);
+    await refused(t, 'kunden.txt', noise(4096, 4711), 422, text.spreadsheet.notSpreadsheet);
   });
 
   await t.test('binary garbage named .xlsx', async (t) => {
-    await refused(t, 'kunden.xlsx', garbage(4096), 422, text.spreadsheet.notSpreadsheet);
+    await refused(t, 'kunden.xlsx', noise(4096, 4711), 422, text.spreadsheet.notSpreadsheet);
   });
 
   await t.test('an old Excel file (.xls, OLE container)', async (t) => {
-    const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), garbage(1024)]);
+    const ole = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), noise(1024, 4711)]);
     await refused(t, 'kunden.xls', ole, 422, text.spreadsheet.xls);
   });
 
