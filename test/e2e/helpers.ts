@@ -1,13 +1,13 @@
 /// <reference lib="dom" />
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { createPostgresTestDatabase } from '../helpers/database.ts';
+import { freePort } from '../helpers/server-process.ts';
 import { linkFromMail, startSmtpPeer, type ReceivedMail, type SmtpPeer } from '../helpers/smtp-peer.ts';
 
 // End-to-end: the real portal on a real port, a real SMTP peer, and Debian's Chromium with
@@ -32,16 +32,6 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Portal extends TestApp {
   /** http://127.0.0.1:<port>, also the app's BASE_URL (links in mails point here). */

@@ -5,6 +5,8 @@ import { BASE_URL, startTestApp, type TestApp } from '../helpers/app.ts';
 import { type Browser, type Page, visibleText } from '../helpers/browser.ts';
 import { createReseller, createResellerStaff, type Person, signIn } from '../helpers/fixtures.ts';
 
+export { waitFor } from '../helpers/wait.ts';
+
 // Shared by the import tests: real spreadsheet files (XLSX written by exceljs, CSV bytes in the
 // encoding asked for), the multipart upload through the real route, and reading what the
 // preview, result and progress pages show.
@@ -243,16 +245,6 @@ export async function auditCount(db: Db, action: string): Promise<number> {
   return Number(row.n);
 }
 
-/** Polls until `check` returns something truthy; fails after timeoutMs. Not a timing assertion. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Posts a form whose fields may repeat (checkbox groups), with the browser's CSRF token and session. */
 export async function postPairs(browser: Browser, path: string, pairs: [string, string][]): Promise<Page> {

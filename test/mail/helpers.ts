@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -10,7 +9,11 @@ import { createSmtpTransport } from '../../src/mail/transport.ts';
 import { startMailWorker } from '../../src/mail/worker.ts';
 import { issuePasswordLink, type IssuedLink } from '../../src/passwords/links.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { freePort } from '../helpers/server-process.ts';
 import type { ReceivedMail } from '../helpers/smtp-peer.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+export { freePort, waitFor };
 
 // Shared by the mail tests: bounded waiting, reading the queue's rows, issuing links the way
 // the portal does, and a worker started by hand for apps built with startWorker: false.
@@ -19,21 +22,6 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** Polls until `check` returns a value other than undefined/false; fails after timeoutMs. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -126,14 +114,6 @@ export async function startWorkerLater(t: Teardown, testApp: TestApp): Promise<v
   });
 }
 
-/** A port nothing listens on right now (taken from the OS, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A plain SMTP peer on a given port (the shared helper picks its own port). */
 export async function startSmtpPeerOn(port: number): Promise<{ received: ReceivedMail[]; close(): Promise<void> }> {

@@ -1,23 +1,17 @@
 import t from 'tap';
 import { startTestApp } from '../helpers/app.ts';
 import { createReseller, createResellerStaff, createTenant, signIn } from '../helpers/fixtures.ts';
+import { formularOf, workAs } from './helpers.ts';
 
 // Back button and send again, a reload after the post, a double click: the form's one-time id
 // makes the second post land on the first result instead of creating a second Anwender.
-
-function formularOf(html: string): string {
-  const match = /name="formular" value="([^"]+)"/.exec(html);
-  if (!match) throw new Error('form without one-time id');
-  return match[1]!;
-}
 
 t.test('sending the same "Neu" form twice creates one Anwender', async (t) => {
   const { app, db } = await startTestApp(t);
   const reseller = await createReseller(db);
   const tenant = await createTenant(db, reseller.id);
   const browser = await signIn(app, await createResellerStaff(db, reseller.id));
-  await browser.get('/mandanten');
-  await browser.post('/mandanten/auswahl', { mandant: tenant.id, aktion: 'arbeiten' });
+  await workAs(browser, tenant.id);
 
   const form = await browser.get('/anwender/neu');
   const values = { firstName: 'Jörg', lastName: 'Müller', email: 'joerg@mueller.example', formular: formularOf(form.body) };
@@ -35,8 +29,7 @@ t.test('a double click (two posts at the same moment) creates one Anwender and s
   const reseller = await createReseller(db);
   const tenant = await createTenant(db, reseller.id);
   const browser = await signIn(app, await createResellerStaff(db, reseller.id));
-  await browser.get('/mandanten');
-  await browser.post('/mandanten/auswahl', { mandant: tenant.id, aktion: 'arbeiten' });
+  await workAs(browser, tenant.id);
 
   const form = await browser.get('/anwender/neu');
   const values = { firstName: 'Anna', lastName: 'Schmidt', email: 'anna@schmidt.example', formular: formularOf(form.body) };

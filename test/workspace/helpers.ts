@@ -2,6 +2,8 @@ import type { Db } from '../../src/db/database.ts';
 import type { Database } from '../../src/db/types.ts';
 import type { Browser } from '../helpers/browser.ts';
 
+export { waitFor } from '../helpers/wait.ts';
+
 // Shared by the workspace tests: reading table rows and field errors out of the HTML a browser
 // gets, snapshots of the tables a request could change, bounded waiting.
 
@@ -76,16 +78,6 @@ export async function countRows(db: Db, table: keyof Database): Promise<number> 
   return Number(row.n);
 }
 
-/** Polls until `check` returns something truthy; fails after timeoutMs. Not a timing assertion. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** "28.11.2026 14:00" in Europe/Berlin, built from the date's parts (independent of the app's formatter). */
 export function berlinDateTime(date: Date): string {
@@ -95,6 +87,13 @@ export function berlinDateTime(date: Date): string {
       .map((p) => [p.type, p.value]),
   );
   return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+/** The one-time id a creating form carries (see src/web/once.ts). */
+export function formularOf(html: string): string {
+  const match = /name="formular" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('form without one-time id');
+  return match[1]!;
 }
 
 /** Selects a Mandant of the browser's workspace ("Als ausgewählter Mandant arbeiten"). */
