@@ -1,11 +1,9 @@
 import t from 'tap';
 import { startTestApp } from '../helpers/app.ts';
 import { createOperator, createReseller, createResellerStaff, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
-import { applicationTables, auditEvents, insertApplication } from './helpers.ts';
+import { applicationTables, auditEvents, insertApplication, validApplication } from './helpers.ts';
 
 // The catalogue is the operator's alone: every other role gets 403; an unknown id is a 404.
-
-const valid = { code: 'buchhaltung', name: 'Buchhaltung', description: 'Belege, Konten und Auswertungen', launchUrl: 'https://buchhaltung.agileas.example/', roles: 'nutzer, admin' };
 
 t.test('a reseller and an Anwender get 403 on every catalogue route, and nothing is written', async (t) => {
   const { app, db } = await startTestApp(t);
@@ -20,9 +18,9 @@ t.test('a reseller and an Anwender get 403 on every catalogue route, and nothing
       const page = await browser.get(path);
       t.equal(page.status, 403, `${who.role} GET ${path}`);
     }
-    let page = await browser.post('/anwendungen', valid);
+    let page = await browser.post('/anwendungen', validApplication);
     t.equal(page.status, 403, `${who.role} POST /anwendungen`);
-    page = await browser.post(`/anwendungen/${crm.id}`, { ...valid, code: 'crm' });
+    page = await browser.post(`/anwendungen/${crm.id}`, { ...validApplication, code: 'crm' });
     t.equal(page.status, 403, `${who.role} POST /anwendungen/:id`);
     page = await browser.get('/konto');
     t.notMatch(page.body, 'href="/anwendungen"', `${who.role} has no Anwendungen tab`);
@@ -37,7 +35,7 @@ t.test('an application id that does not exist answers 404 and is audited', async
   for (const id of ['00000000-0000-4000-8000-000000000000', 'kein-uuid']) {
     let page = await operator.get(`/anwendungen/${id}/bearbeiten`);
     t.equal(page.status, 404);
-    page = await operator.post(`/anwendungen/${id}`, valid);
+    page = await operator.post(`/anwendungen/${id}`, validApplication);
     t.equal(page.status, 404);
   }
   const denied = await auditEvents(db, 'access.denied');

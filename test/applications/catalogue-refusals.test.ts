@@ -1,22 +1,12 @@
-import t, { type Test } from 'tap';
-import { startTestApp } from '../helpers/app.ts';
-import { createOperator, createReseller, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
-import { applicationTables, auditEvents, fieldError, fieldValue, insertApplication, insertBooking, insertRight } from './helpers.ts';
+import t from 'tap';
+import { createReseller, createTenant, createUser } from '../helpers/fixtures.ts';
+import { applicationTables, auditEvents, fieldError, fieldValue, insertApplication, insertBooking, insertRight, startOperatorSession, validApplication } from './helpers.ts';
 
 // The operator's catalogue: every refusal of the forms, each with its German message at its field,
 // the input kept and nothing written.
 
-const valid = { code: 'buchhaltung', name: 'Buchhaltung', description: 'Belege, Konten und Auswertungen', launchUrl: 'https://buchhaltung.agileas.example/', roles: 'nutzer, admin' };
-
-async function operatorSession(t: Test) {
-  const env = await startTestApp(t);
-  const otto = await createOperator(env.db);
-  const operator = await signIn(env.app, otto);
-  return { ...env, otto, operator };
-}
-
 // Each refusal: 422, the German message at its field, the input kept, nothing written.
-const refusals: { name: string; form: Partial<typeof valid>; field: keyof typeof valid; message: string }[] = [
+const refusals: { name: string; form: Partial<typeof validApplication>; field: keyof typeof validApplication; message: string }[] = [
   { name: 'a missing code', form: { code: '' }, field: 'code', message: 'Bitte gib den Code an.' },
   { name: 'a code with capital letters', form: { code: 'Buchhaltung' }, field: 'code', message: 'Der Code besteht aus 2 bis 40 Zeichen: nur Kleinbuchstaben (a–z), Ziffern und Bindestrich, z. B. buchhaltung.' },
   { name: 'a code of one character', form: { code: 'b' }, field: 'code', message: 'Der Code besteht aus 2 bis 40 Zeichen: nur Kleinbuchstaben (a–z), Ziffern und Bindestrich, z. B. buchhaltung.' },
@@ -40,17 +30,17 @@ const refusals: { name: string; form: Partial<typeof valid>; field: keyof typeof
 
 t.test('creating is refused', async (t) => {
   // One app for all refusals: none of them may write anything, which each one checks.
-  const { db, operator } = await operatorSession(t);
+  const { db, operator } = await startOperatorSession(t);
   for (const refusal of refusals) {
     await t.test(`for ${refusal.name}`, async (t) => {
       const before = await applicationTables(db);
       await operator.get('/anwendungen/neu');
-      const form = { ...valid, ...refusal.form };
+      const form = { ...validApplication, ...refusal.form };
       const page = await operator.post('/anwendungen', form);
       t.equal(page.status, 422);
       t.equal(fieldError(page.body, refusal.field), refusal.message);
-      if (refusal.field !== 'name') t.equal(fieldValue(page.body, 'name'), valid.name, 'the input is kept');
-      else t.equal(fieldValue(page.body, 'code'), valid.code, 'the input is kept');
+      if (refusal.field !== 'name') t.equal(fieldValue(page.body, 'name'), validApplication.name, 'the input is kept');
+      else t.equal(fieldValue(page.body, 'code'), validApplication.code, 'the input is kept');
       t.same(await applicationTables(db), before, 'nothing written');
       t.same(await auditEvents(db, 'application.created'), []);
     });
@@ -58,36 +48,36 @@ t.test('creating is refused', async (t) => {
 });
 
 t.test('creating is refused for a code that exists, whatever its case', async (t) => {
-  const { db, operator } = await operatorSession(t);
+  const { db, operator } = await startOperatorSession(t);
   // An entry written in capitals (e.g. by an older import) still blocks the lower-case code.
   await insertApplication(db, 'CRM', 'Kundenverwaltung');
   await insertApplication(db, 'buchhaltung', 'Buchhaltung');
   const before = await applicationTables(db);
   await operator.get('/anwendungen/neu');
-  let page = await operator.post('/anwendungen', { ...valid, code: 'crm', name: 'Noch ein CRM' });
+  let page = await operator.post('/anwendungen', { ...validApplication, code: 'crm', name: 'Noch ein CRM' });
   t.equal(page.status, 422);
   t.equal(fieldError(page.body, 'code'), 'Diesen Code hat schon die Anwendung „Kundenverwaltung“ (Groß- und Kleinschreibung zählen nicht).');
   t.equal(fieldValue(page.body, 'name'), 'Noch ein CRM');
-  page = await operator.post('/anwendungen', { ...valid, name: 'Zweite Buchhaltung' });
+  page = await operator.post('/anwendungen', { ...validApplication, name: 'Zweite Buchhaltung' });
   t.equal(page.status, 422);
   t.equal(fieldError(page.body, 'code'), 'Diesen Code hat schon die Anwendung „Buchhaltung“ (Groß- und Kleinschreibung zählen nicht).');
   t.same(await applicationTables(db), before, 'nothing written');
 });
 
 t.test('editing is refused for the code of another application', async (t) => {
-  const { db, operator } = await operatorSession(t);
+  const { db, operator } = await startOperatorSession(t);
   await insertApplication(db, 'buchhaltung', 'Buchhaltung');
   const crm = await insertApplication(db, 'crm', 'CRM');
   const before = await applicationTables(db);
   await operator.get(`/anwendungen/${crm.id}/bearbeiten`);
-  const page = await operator.post(`/anwendungen/${crm.id}`, { ...valid, name: 'CRM' });
+  const page = await operator.post(`/anwendungen/${crm.id}`, { ...validApplication, name: 'CRM' });
   t.equal(page.status, 422);
   t.equal(fieldError(page.body, 'code'), 'Diesen Code hat schon die Anwendung „Buchhaltung“ (Groß- und Kleinschreibung zählen nicht).');
   t.same(await applicationTables(db), before, 'nothing written');
 });
 
 t.test('editing is refused for an invalid field, with the input kept', async (t) => {
-  const { db, operator } = await operatorSession(t);
+  const { db, operator } = await startOperatorSession(t);
   const crm = await insertApplication(db, 'crm', 'CRM');
   const before = await applicationTables(db);
   await operator.get(`/anwendungen/${crm.id}/bearbeiten`);
@@ -100,7 +90,7 @@ t.test('editing is refused for an invalid field, with the input kept', async (t)
 });
 
 t.test('a role that Anwender hold cannot be removed; the message says how many hold it', async (t) => {
-  const { db, operator } = await operatorSession(t);
+  const { db, operator } = await startOperatorSession(t);
   const crm = await insertApplication(db, 'crm', 'CRM', ['nutzer', 'admin']);
   const reseller = await createReseller(db);
   const tenant = await createTenant(db, reseller.id);

@@ -1,23 +1,13 @@
-import t, { type Test } from 'tap';
-import { startTestApp } from '../helpers/app.ts';
+import t from 'tap';
 import { visibleText } from '../helpers/browser.ts';
-import { createOperator, createReseller, createTenant, signIn } from '../helpers/fixtures.ts';
-import { auditEvents, fieldValue, insertApplication, insertBooking } from './helpers.ts';
+import { createReseller, createTenant } from '../helpers/fixtures.ts';
+import { auditEvents, fieldValue, insertApplication, insertBooking, startOperatorSession, validApplication } from './helpers.ts';
 
 // The operator's catalogue: the tab, the list, creating and editing (refusals and access are in
 // catalogue-refusals.test.ts and catalogue-access.test.ts).
 
-const valid = { code: 'buchhaltung', name: 'Buchhaltung', description: 'Belege, Konten und Auswertungen', launchUrl: 'https://buchhaltung.agileas.example/', roles: 'nutzer, admin' };
-
-async function operatorSession(t: Test) {
-  const env = await startTestApp(t);
-  const otto = await createOperator(env.db);
-  const operator = await signIn(env.app, otto);
-  return { ...env, otto, operator };
-}
-
 t.test('the operator has an "Anwendungen" tab right after "Reseller"', async (t) => {
-  const { operator } = await operatorSession(t);
+  const { operator } = await startOperatorSession(t);
   const page = await operator.get('/reseller');
   const tabs = [...page.body.matchAll(/<nav class="tabs"[\s\S]*?<\/nav>/g)][0]![0];
   const labels = [...tabs.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
@@ -25,9 +15,9 @@ t.test('the operator has an "Anwendungen" tab right after "Reseller"', async (t)
 });
 
 t.test('the operator creates an application; the catalogue lists code, name, description, roles and the number of bookings', async (t) => {
-  const { db, operator, otto } = await operatorSession(t);
+  const { db, operator, otto } = await startOperatorSession(t);
   await operator.get('/anwendungen/neu');
-  let page = await operator.post('/anwendungen', valid);
+  let page = await operator.post('/anwendungen', validApplication);
   t.equal(page.status, 303);
   t.equal(page.location, '/anwendungen');
   page = await operator.follow(page);
@@ -53,7 +43,7 @@ t.test('the operator creates an application; the catalogue lists code, name, des
 });
 
 t.test('the operator edits an application; the form shows the stored values and the change is audited', async (t) => {
-  const { db, operator } = await operatorSession(t);
+  const { db, operator } = await startOperatorSession(t);
   const app = await insertApplication(db, 'crm', 'Kundenverwaltung', ['nutzer']);
   let page = await operator.get(`/anwendungen/${app.id}/bearbeiten`);
   t.equal(page.status, 200);
@@ -70,7 +60,7 @@ t.test('the operator edits an application; the form shows the stored values and 
 });
 
 t.test('the operator removes a role nobody has', async (t) => {
-  const { db, operator } = await operatorSession(t);
+  const { db, operator } = await startOperatorSession(t);
   const app = await insertApplication(db, 'crm', 'CRM', ['nutzer', 'admin']);
   await operator.get(`/anwendungen/${app.id}/bearbeiten`);
   const page = await operator.post(`/anwendungen/${app.id}`, { code: 'crm', name: 'CRM', launchUrl: app.launchUrl, roles: 'nutzer' });

@@ -3,7 +3,7 @@ import { BASE_URL } from '../helpers/app.ts';
 import type { Test } from 'tap';
 import { startTestApp } from '../helpers/app.ts';
 import type { Browser } from '../helpers/browser.ts';
-import { createReseller, createResellerStaff, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
+import { createOperator, createReseller, createResellerStaff, createTenant, createUser, signIn } from '../helpers/fixtures.ts';
 import { unescapeHtml, workAs } from '../workspace/helpers.ts';
 
 export { fieldError, fieldValue, unescapeHtml, workAs } from '../workspace/helpers.ts';
@@ -119,4 +119,15 @@ export async function startRightsWorld(t: Test) {
   const joerg = await createUser(db, tenant, { firstName: 'Jörg', lastName: 'Müller', email: 'joerg@example.com', password: null });
   await workAs(world.browser, tenant.id);
   return { ...world, joerg };
+}
+
+/** A complete, valid catalogue form; tests change one field at a time. */
+export const validApplication = { code: 'buchhaltung', name: 'Buchhaltung', description: 'Belege, Konten und Auswertungen', launchUrl: 'https://buchhaltung.agileas.example/', roles: 'nutzer, admin' };
+
+/** A test app with the operator Otto signed in. */
+export async function startOperatorSession(t: Test) {
+  const env = await startTestApp(t);
+  const otto = await createOperator(env.db);
+  const operator = await signIn(env.app, otto);
+  return { ...env, otto, operator };
 }

@@ -65,14 +65,19 @@ export class Browser {
     }
     const token = /name="_csrf" value="([^"]+)"/.exec(response.body);
     if (token) this.csrfToken = token[1]!;
-    const location = response.headers.location;
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: response.body,
-      location: typeof location === 'string' ? new URL(location, BASE_URL).pathname + new URL(location, BASE_URL).search : null,
-    };
+    return pageOf(response);
   }
+}
+
+/** An inject response as a Page: the redirect target as path and query on our own host. */
+export function pageOf(response: { statusCode: number; headers: Page['headers']; body: string }): Page {
+  const location = response.headers.location;
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body: response.body,
+    location: typeof location === 'string' ? new URL(location, BASE_URL).pathname + new URL(location, BASE_URL).search : null,
+  };
 }
 
 /** Text of the page without tags, whitespace folded: for asserting what a person reads. */

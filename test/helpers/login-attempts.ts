@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { BASE_URL } from './app.ts';
-import type { Page } from './browser.ts';
+import { type Page, pageOf } from './browser.ts';
 
 export interface AttemptSource {
   /** The socket address the request comes from (what Fastify sees without a trusted proxy). */
@@ -30,12 +30,6 @@ export async function loginAttempts(app: FastifyInstance): Promise<LoginAttempt>
       headers: { host, origin: BASE_URL, cookie, 'content-type': 'application/x-www-form-urlencoded', ...from.headers },
       payload: new URLSearchParams({ _csrf: token, login, password }).toString(),
     });
-    const location = response.headers.location;
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: response.body,
-      location: typeof location === 'string' ? new URL(location, BASE_URL).pathname + new URL(location, BASE_URL).search : null,
-    };
+    return pageOf(response);
   };
 }

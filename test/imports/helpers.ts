@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import type { Db } from '../../src/db/database.ts';
 import { text } from '../../src/i18n/de.ts';
 import { BASE_URL, startTestApp, type TestApp } from '../helpers/app.ts';
-import { type Browser, type Page, visibleText } from '../helpers/browser.ts';
+import { type Browser, type Page, pageOf, visibleText } from '../helpers/browser.ts';
 import { createReseller, createResellerStaff, type Person, signIn } from '../helpers/fixtures.ts';
 
 export { waitFor } from '../helpers/wait.ts';
@@ -87,8 +87,7 @@ export async function upload(browser: Browser, fileName: string | null, content:
   const { body, type } = multipart(browser.csrfToken!, fileName, content);
   const host = new URL(BASE_URL).host;
   const res = await browser.app.inject({ method: 'POST', url: '/import', payload: body, headers: { 'content-type': type, cookie: browser.cookieHeader(), origin: BASE_URL, host } });
-  const location = typeof res.headers.location === 'string' ? new URL(res.headers.location, BASE_URL).pathname : null;
-  return { status: res.statusCode, headers: res.headers, body: res.body, location };
+  return pageOf(res);
 }
 
 /** Uploads a file that must be accepted; the path of its preview (/import/<id>). */
@@ -255,8 +254,7 @@ export async function postPairs(browser: Browser, path: string, pairs: [string, 
     payload: body,
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: BASE_URL, host: new URL(BASE_URL).host, cookie: browser.cookieHeader() },
   });
-  const location = typeof res.headers.location === 'string' ? new URL(res.headers.location, BASE_URL).pathname : null;
-  return { status: res.statusCode, headers: res.headers, body: res.body, location };
+  return pageOf(res);
 }
 
 type CountKey = 'newTenants' | 'changedTenants' | 'unchangedTenants' | 'newUsers' | 'changedUsers' | 'unchangedUsers' | 'errorRows' | 'warnings';
