@@ -11,7 +11,8 @@ export interface DecodedCsv {
   encoding: 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
 }
 
-function startsWith(bytes: Buffer, prefix: number[]): boolean {
+/** Whether the file begins with these bytes (a byte-order mark, a format's magic number). */
+export function startsWithBytes(bytes: Buffer, prefix: number[]): boolean {
   return prefix.every((byte, i) => bytes[i] === byte);
 }
 
@@ -57,11 +58,11 @@ const markup = /^\s*(?:<\?xml|<!doctype|<html|<table|\{\\rtf)/i;
 
 /** The file's text and the encoding it was read in; refuses binary data and encodings we do not read. */
 export function decodeCsv(bytes: Buffer): DecodedCsv {
-  if (startsWith(bytes, [0xff, 0xfe, 0, 0]) || startsWith(bytes, [0, 0, 0xfe, 0xff])) throw encodingError(); // UTF-32
+  if (startsWithBytes(bytes, [0xff, 0xfe, 0, 0]) || startsWithBytes(bytes, [0, 0, 0xfe, 0xff])) throw encodingError(); // UTF-32
   let decoded: DecodedCsv;
-  if (startsWith(bytes, [0xef, 0xbb, 0xbf])) decoded = decodeStrictly('utf-8', bytes);
-  else if (startsWith(bytes, [0xff, 0xfe])) decoded = decodeStrictly('utf-16le', bytes);
-  else if (startsWith(bytes, [0xfe, 0xff])) decoded = decodeStrictly('utf-16be', bytes);
+  if (startsWithBytes(bytes, [0xef, 0xbb, 0xbf])) decoded = decodeStrictly('utf-8', bytes);
+  else if (startsWithBytes(bytes, [0xff, 0xfe])) decoded = decodeStrictly('utf-16le', bytes);
+  else if (startsWithBytes(bytes, [0xfe, 0xff])) decoded = decodeStrictly('utf-16be', bytes);
   else if (bytes.includes(0)) throw looksLikeUtf16(bytes) ? encodingError() : notSpreadsheet();
   else {
     try {

@@ -1,6 +1,6 @@
 import { text } from '../i18n/de.ts';
 import { type ColumnKey, findColumn, headerOf, importColumns, type RawRow } from './columns.ts';
-import { decodeCsv, parseCsv } from './csv.ts';
+import { decodeCsv, parseCsv, startsWithBytes } from './csv.ts';
 import { SpreadsheetError } from './spreadsheet-error.ts';
 import { assertRowCountBeforeLoading, readFirstWorksheet } from './xlsx.ts';
 import { assertZipIsSafe, listZipEntries } from './zip-check.ts';
@@ -33,10 +33,6 @@ export interface SheetRows {
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const OLE_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
-function startsWith(file: Buffer, magic: number[]): boolean {
-  return magic.every((byte, i) => file[i] === byte);
-}
-
 function emptyError(): SpreadsheetError {
   return new SpreadsheetError('empty', text.spreadsheet.empty);
 }
@@ -48,8 +44,8 @@ function emptyError(): SpreadsheetError {
 export async function readSpreadsheet(file: Buffer, fileName: string): Promise<SheetRows> {
   if (file.length === 0) throw emptyError();
   if (file.length > MAX_FILE_BYTES) throw new SpreadsheetError('too-large', text.spreadsheet.tooLarge(MAX_FILE_BYTES / 1024 / 1024));
-  if (startsWith(file, OLE_MAGIC)) throw new SpreadsheetError('xls', text.spreadsheet.xls);
-  if (startsWith(file, ZIP_MAGIC)) return { format: 'xlsx', ...nameColumns(await readXlsxRows(file)) };
+  if (startsWithBytes(file, OLE_MAGIC)) throw new SpreadsheetError('xls', text.spreadsheet.xls);
+  if (startsWithBytes(file, ZIP_MAGIC)) return { format: 'xlsx', ...nameColumns(await readXlsxRows(file)) };
   const { text: csv, encoding } = decodeCsv(file);
   if (csv.trim() === '') throw emptyError();
   const { rows, delimiter } = parseCsv(csv, MAX_ROWS);
