@@ -1,0 +1,86 @@
+// Section "Seiten": 10,000 Mandanten of one reseller and 2,000 Anwender in one Mandant on the
+// real PostgreSQL; the portal runs as its own production process; a separate load process
+// measures the first page of each tab and a search at a steady 200 requests/s, then 20
+// concurrent sessions at full load.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { hashPassword } from '../../src/passwords/hashing.ts';
+import { benchPassword, databaseUrl, dropDatabase, recreateDatabase, signIn, startPortal } from './portal.ts';
+import type { BenchSection } from './report.ts';
+
+const run = promisify(execFile);
+const benchDb = 'agileas_bench';
+const port = Number(process.env.BENCH_PORT || 3987);
+const seconds = Number(process.env.BENCH_SECONDS || 15);
+
+async function seed(): Promise<void> {
+  await recreateDatabase(benchDb);
+  const handle = await openDatabase({ databaseUrl: databaseUrl(benchDb), pgliteDir: null });
+  await migrateToLatest(handle.db);
+  const hash = await hashPassword(benchPassword);
+  const client = new pg.Client({ connectionString: databaseUrl(benchDb) });
+  await client.connect();
+  const { rows } = await client.query(`insert into resellers (name, street, postal_code, city) values ('Nord IT GmbH', 'Hafenstraße 1', '20095', 'Hamburg') returning id`);
+  const resellerId = rows[0].id as string;
+  await client.query(
+    `insert into accounts (role, reseller_id, login, first_name, last_name, email, password_hash)
+     select 'reseller', $1, 'bench.staff' || n, 'Bench', 'Staff' || n, 'staff' || n || '@nord-it.example', $2 from generate_series(1, 20) n`,
+    [resellerId, hash],
+  );
+  const cities = ['Hamburg', 'Kiel', 'Lübeck', 'Bremen', 'Rostock', 'Flensburg', 'Schwerin', 'Husum'];
+  await client.query(
+    `insert into tenants (reseller_id, name, customer_number, street, postal_code, city)
+     select $1, (array['Bau', 'Handel', 'Praxis', 'Logistik', 'Technik'])[1 + n % 5] || ' ' || md5(n::text)::varchar(8) || ' GmbH', 'K-' || n, 'Straße ' || n, lpad((20000 + n % 9000)::text, 5, '0'), ($2::text[])[1 + n % 8]
+     from generate_series(1, 10000) n`,
+    [resellerId, cities],
+  );
+  const big = await client.query(`select id from tenants where customer_number = 'K-1'`);
+  await client.query(
+    `insert into accounts (role, reseller_id, tenant_id, login, first_name, last_name, email, password_hash)
+     select 'user', $1, $2, 'anwender.' || n, 'Vorname' || n, 'Nachname' || md5(n::text)::varchar(6), 'anwender' || n || '@example.de', case when n % 3 = 0 then null else 'x' end
+     from generate_series(1, 2000) n`,
+    [resellerId, big.rows[0].id],
+  );
+  await client.query(
+    `with l as (insert into password_links (account_id, kind, created_at, expires_at)
+       select id, 'invitation', now(), now() + interval '72 hours' from accounts where password_hash is null and role = 'user' returning id, account_id)
+     insert into mail_deliveries (kind, account_id, link_id, state, created_at, updated_at) select 'invitation', account_id, id, 'sent', now(), now() from l`,
+  );
+  await client.query('analyze');
+  await client.end();
+  await handle.close();
+}
+
+async function load(baseUrl: string, job: Record<string, unknown>): Promise<Record<string, number>> {
+  const { stdout } = await run(process.execPath, ['scripts/bench/load.ts', JSON.stringify({ baseUrl, seconds, ...job })], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout);
+}
+
+export async function runPagesBench(log: (line: string) => void): Promise<BenchSection> {
+  // BENCH_REUSE_DB=1 measures again on the data a BENCH_KEEP_DB=1 run left behind.
+  if (process.env.BENCH_REUSE_DB) log(`Vorhandene Daten in ${benchDb} …`);
+  else {
+    log('Daten anlegen (10.000 Mandanten, 2.000 Anwender) …');
+    await seed();
+  }
+  const portal = await startPortal({ port, database: benchDb });
+  const section: BenchSection = { title: 'Seiten (10.000 Mandanten, 2.000 Anwender)', rows: [] };
+  try {
+    const cookies = await Promise.all(Array.from({ length: 20 }, (_, i) => signIn(portal.baseUrl, `bench.staff${i + 1}`, benchPassword, 'K-1')));
+    const pages = { 'Mandanten, Seite 1': '/mandanten', 'Anwender, Seite 1': '/anwender', 'Mandanten-Suche': '/mandanten?q=bau', 'Anwender-Suche': '/anwender?q=nachname1' };
+    await load(portal.baseUrl, { mode: 'closed', paths: Object.values(pages), cookies, concurrency: 4, seconds: 3 });
+    for (const [label, path] of Object.entries(pages)) {
+      const r = await load(portal.baseUrl, { mode: 'open', paths: [path], cookies, rate: 200 });
+      section.rows.push({ figure: `${label}, 200/s konstant: p99`, value: `${r.p99} ms (p50 ${r.p50} ms, ${r.errors} Fehler)`, baseline: '—', ratio: null, target: 'p99 ≤ 25 ms', met: r.p99! <= 25 && r.errors === 0 });
+    }
+    const full = await load(portal.baseUrl, { mode: 'closed', paths: Object.values(pages), cookies, concurrency: 20 });
+    section.rows.push({ figure: 'alle vier gemischt, 20 Sitzungen, Volllast: p99', value: `${full.p99} ms (${full.throughput}/s, ${full.errors} Fehler)`, baseline: '—', ratio: null, target: 'p99 ≤ 50 ms', met: full.p99! <= 50 && full.errors === 0 });
+  } finally {
+    await portal.stop();
+    await dropDatabase(benchDb);
+  }
+  return section;
+}
