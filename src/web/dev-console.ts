@@ -33,7 +33,7 @@ function formatTime(epochMs: unknown): string {
 }
 
 /** One pino JSON line as a person reads it, or null when it is not shown. */
-export function formatLogLine(line: string, showRequests: boolean): string | null {
+export function formatLogLine(line: string, showRequests: boolean, requests: Map<unknown, string> = new Map()): string | null {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
@@ -42,13 +42,23 @@ export function formatLogLine(line: string, showRequests: boolean): string | nul
   }
   const level = levelNames[Number(entry.level)] ?? String(entry.level);
   const time = formatTime(entry.time);
-  if (entry.msg === 'incoming request') return null;
+  // Fastify writes two lines per request: the method and (redacted) URL on the first, status
+  // and time on the second. The first is remembered by request id, the second prints both.
+  if (entry.msg === 'incoming request') {
+    const req = (entry.req ?? {}) as { method?: string; url?: string };
+    if (showRequests) {
+      if (requests.size >= 1000) requests.clear();
+      requests.set(entry.reqId, `${req.method ?? ''} ${req.url ?? ''}`);
+    }
+    return null;
+  }
   if (entry.msg === 'request completed') {
     if (!showRequests) return null;
-    const req = (entry.req ?? {}) as { method?: string; url?: string };
+    const started = requests.get(entry.reqId) ?? '';
+    requests.delete(entry.reqId);
     const res = (entry.res ?? {}) as { statusCode?: number };
     const ms = typeof entry.responseTime === 'number' ? `${Math.round(entry.responseTime)} ms` : '';
-    return `${time} ${req.method ?? ''} ${req.url ?? ''} → ${res.statusCode ?? ''} ${ms}`.trimEnd();
+    return `${time} ${started} → ${res.statusCode ?? ''} ${ms}`.trimEnd();
   }
   const details = Object.entries(entry)
     .filter(([key]) => !shownElsewhere.has(key))
@@ -62,6 +72,7 @@ export function formatLogLine(line: string, showRequests: boolean): string | nul
  */
 export function createDevelopmentLogStream(out: NodeJS.WritableStream, showRequests: boolean): Writable {
   let pending = '';
+  const requests = new Map<unknown, string>();
   return new Writable({
     write(chunk: Buffer | string, _encoding, done) {
       pending += chunk.toString();
@@ -69,7 +80,7 @@ export function createDevelopmentLogStream(out: NodeJS.WritableStream, showReque
       pending = lines.pop() ?? '';
       for (const line of lines) {
         if (!line.trim()) continue;
-        const shown = formatLogLine(line, showRequests);
+        const shown = formatLogLine(line, showRequests, requests);
         if (shown !== null) out.write(`${shown}\n`);
       }
       done();
