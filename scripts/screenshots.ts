@@ -1,6 +1,8 @@
 // npm run screenshots: starts the portal on a throwaway embedded database with demo data,
 // drives Debian's Chromium (JavaScript off, as our users may have it) and writes the main
-// pages as PNGs into docs/screenshots/, which the README shows.
+// pages as PNGs into docs/screenshots/, which the README shows: at 1200 px, and one page as a
+// 390 px phone sees it. SCREENSHOTS_DIR writes elsewhere (to look without touching the README's
+// pictures); SCREENSHOTS_PORT moves the throwaway portal off port 3999.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,12 @@ import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { seedDemoData } from './demo-data.ts';
 
-const outDir = new URL('../docs/screenshots/', import.meta.url).pathname;
+const outDir = process.env.SCREENSHOTS_DIR || new URL('../docs/screenshots/', import.meta.url).pathname;
+const port = Number(process.env.SCREENSHOTS_PORT || 3999);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`SCREENSHOTS_PORT ist keine Portnummer: ${process.env.SCREENSHOTS_PORT}`);
+  process.exit(1);
+}
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 if (!existsSync(chromiumPath)) {
   console.error('Chromium fehlt – installiere es mit: apt-get install -y chromium');
@@ -24,11 +31,11 @@ const database = await openDatabase({ databaseUrl: null, pgliteDir: null });
 await migrateToLatest(database.db);
 const demo = await seedDemoData(database.db);
 
-const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', BASE_URL: 'http://127.0.0.1:3999', SESSION_SECRET: 'screenshots-screenshots-screenshots-0123', LOG_LEVEL: 'warn' });
+const base = `http://127.0.0.1:${port}`;
+const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', BASE_URL: base, SESSION_SECRET: 'screenshots-screenshots-screenshots-0123', LOG_LEVEL: 'warn' });
 const links: string[] = [];
 const app = await buildApp({ config, database, printLine: (line) => links.push(line) });
-await app.listen({ port: 3999, host: '127.0.0.1' });
-const base = 'http://127.0.0.1:3999';
+await app.listen({ port, host: '127.0.0.1' });
 
 /** The import file for the preview: mostly fine, with the mistakes a real list has. */
 async function importFile(): Promise<Buffer> {
@@ -75,6 +82,11 @@ try {
   // 3. Anwender of that Mandant, in every status.
   await through(page, () => page.getByRole('navigation', { name: 'Hauptnavigation' }).getByRole('link', { name: 'Anwender' }).click());
   await shot(page, '03-anwender');
+
+  // 3b. The same list on a 390 px phone: the page fits the screen, the table scrolls in its box.
+  const phone = await (await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'de-DE', baseURL: base, storageState: await page.context().storageState() })).newPage();
+  await phone.goto('/anwender');
+  await shot(phone, '08-anwender-handy');
 
   // 4. Neu with what is still missing.
   await through(page, () => page.getByRole('link', { name: 'Neu', exact: true }).click());

@@ -24,6 +24,7 @@ import { registerErrorPages } from './web/errors.ts';
 import { takeFlash } from './web/flash.ts';
 import { newSubmissionId } from './web/once.ts';
 import { loggerOptions } from './web/logger.ts';
+import { type FormErrors, invalidFieldsInFormOrder } from './web/forms.ts';
 import { registerSecurity } from './web/security.ts';
 import './web/types.ts';
 import { currentWorkspace, selectedTenant } from './workspace/context.ts';
@@ -111,7 +112,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateReply('page', function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200) {
     const request = this.request;
     const account = request.session?.account ?? null;
+    // After a refused submit the first wrong field (in form order) gets `autofocus`, without JavaScript.
+    const focus = invalidFieldsInFormOrder(data.values as Record<string, unknown> | undefined, data.errors as FormErrors | undefined)[0] ?? null;
     return this.code(status).view(template, {
+      focus,
       t: text,
       me: account,
       workspace: currentWorkspace(request),

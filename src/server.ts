@@ -7,6 +7,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { text } from './i18n/de.ts';
 import { createSetupToken, operatorExists, SETUP_LINK_MINUTES, SETUP_PATH } from './setup/setup.ts';
+import { coloursFor, createDevelopmentLogStream, frame } from './web/dev-console.ts';
 
 // Start-up: config → database → migrations → app → listen. Stop: no new requests, finish the
 // running ones, stop the queue, close the database.
@@ -38,11 +39,16 @@ try {
   fail(`Konfigurationsfehler: ${text.startup.databaseUnreachable(databasePlace.variable, databasePlace.where, reason(error))}`);
 }
 await migrateToLatest(database.db);
+// Development: a person reads the console. Links in a frame, log lines short, request lines only
+// at LOG_LEVEL=debug. Production keeps pino's JSON lines for the log collector.
+const colours = coloursFor(Boolean(process.stdout.isTTY));
+const developmentLog = config.production ? undefined : createDevelopmentLogStream(process.stdout, ['debug', 'trace'].includes(config.logLevel));
 const app = await buildApp({
   config,
   database,
   // Development without SMTP: mail notices (with the link) go to the console, as promised in the README.
-  printLine: (line) => console.log(line),
+  printLine: (line) => console.log(config.production ? line : frame(line.split('\n'), colours)),
+  logStream: developmentLog,
 });
 
 let stopping = false;
@@ -74,5 +80,6 @@ console.log(`AgileAS Reseller-Portal läuft: ${config.baseUrl.href} (Datenbank: 
 
 if (!(await operatorExists(database.db))) {
   const token = await createSetupToken(database.db, systemClock.now());
-  console.log(text.setup.consoleLine(new URL(`${SETUP_PATH}${token}`, config.baseUrl).href, SETUP_LINK_MINUTES));
+  const line = text.setup.consoleLine(new URL(`${SETUP_PATH}${token}`, config.baseUrl).href, SETUP_LINK_MINUTES);
+  console.log(config.production ? line : frame(line.split('\n'), colours));
 }

@@ -9,7 +9,8 @@ export type Role = 'operator' | 'reseller' | 'user';
 export type AccountStatus = 'active' | 'disabled';
 export type LinkKind = 'invitation' | 'reset';
 export type DeliveryState = 'queued' | 'sent' | 'retrying' | 'failed' | 'dropped';
-export type MailKind = 'invitation' | 'reset' | 'password-changed';
+// 'password-set': the first password, chosen through the invitation (a welcome, not an alarm).
+export type MailKind = 'invitation' | 'reset' | 'password-set' | 'password-changed';
 
 export interface ResellerTable {
   id: Generated<string>;

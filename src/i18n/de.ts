@@ -231,7 +231,8 @@ export const text = {
     workAs: 'Als ausgewählter Mandant arbeiten',
     users: 'Anwender',
     noSelection: 'Bitte wähle zuerst einen Mandanten in der Tabelle aus (Auswahlknopf am Anfang der Zeile) und klicke dann auf „Als ausgewählter Mandant arbeiten“.',
-    created: (name: string) => `Mandant „${name}“ angelegt. Wähle ihn aus und arbeite als dieser Mandant, um Anwender anzulegen.`,
+    created: (name: string) =>
+      `Mandant „${name}“ angelegt und in der Liste markiert. Um seine Anwender anzulegen, klicke auf „Als ausgewählter Mandant arbeiten“.`,
     updated: (name: string) => `Mandant „${name}“ gespeichert.`,
     workingAs: (name: string) => `Du arbeitest jetzt als Mandant „${name}“. Im Tab „Anwender“ siehst du seine Anwender.`,
     selected: (name: string, number: string | null) => (number ? `${name} (${number})` : name),
@@ -253,22 +254,27 @@ export const text = {
     editIntro: 'Der Login bleibt unverändert.',
     columns: { name: 'Name', login: 'Login', email: 'E-Mail', status: 'Status' },
     sendLink: '(Ersatz-) Passwort-Link versenden',
-    deactivate: 'Deaktivieren',
-    activate: 'Aktivieren',
+    // The buttons say what they do; the status column says which applies to whom.
+    deactivate: 'Deaktivieren (Anmeldung sperren)',
+    activate: 'Aktivieren (Anmeldung wieder erlauben)',
+    statusHint: 'Deaktivieren sperrt die Anmeldung eines aktiven Anwenders; Aktivieren hebt die Sperre eines deaktivierten wieder auf. Welcher Zustand gilt, steht in der Spalte „Status“.',
     noSelection: 'Bitte wähle zuerst einen Anwender in der Tabelle aus (Auswahlknopf am Anfang der Zeile).',
     emailTaken: (login: string) => `Diese E-Mail-Adresse hat schon der Anwender „${login}“ dieses Mandanten.`,
     created: (login: string, email: string) => `Anwender angelegt. Login: ${login}. Die Einladung mit dem Link zum Festlegen des Passworts geht an ${email}.`,
     updated: (name: string) => `Anwender „${name}“ gespeichert.`,
-    linkSent: (name: string, email: string) =>
-      `Ein neuer Passwort-Link für ${name} ist an ${email} unterwegs. Das bisherige Passwort gilt weiter, bis der Link benutzt wird.`,
+    invitationSentAgain: (name: string, email: string) =>
+      `Die Einladung für ${name} ist noch einmal an ${email} unterwegs, mit einem neuen Link zum Festlegen des Passworts. Der Link der früheren Einladung gilt nicht mehr.`,
+    replacementSent: (name: string, email: string) =>
+      `Ein Ersatz-Link für ${name} ist an ${email} unterwegs. Das bisherige Passwort gilt weiter, bis der Link benutzt wird.`,
     linkDisabled: 'Für einen deaktivierten Anwender kann kein Link versendet werden. Aktiviere ihn zuerst.',
     deactivated: (name: string) => `${name} ist deaktiviert: Anmeldung gesperrt, offene Links ungültig, laufende Sitzungen beendet.`,
     activated: (name: string) => `${name} ist wieder aktiv. Falls nötig, versende einen neuen Passwort-Link.`,
-    alreadyActive: (name: string) => `${name} ist bereits aktiv.`,
-    alreadyDisabled: (name: string) => `${name} ist bereits deaktiviert.`,
+    alreadyActive: (name: string) => `${name} ist bereits aktiv: Es hat sich nichts geändert. Um die Anmeldung zu sperren, wähle „Deaktivieren (Anmeldung sperren)“.`,
+    alreadyDisabled: (name: string) =>
+      `${name} ist bereits deaktiviert: Es hat sich nichts geändert. Um die Anmeldung wieder zu erlauben, wähle „Aktivieren (Anmeldung wieder erlauben)“.`,
     empty: 'Dieser Mandant hat noch keine Anwender. Lege mit „Neu“ den ersten an.',
     status: {
-      disabled: 'Deaktiviert',
+      disabled: 'Deaktiviert – Anmeldung gesperrt',
       active: 'Aktiv',
       invited: (until: string) => `Eingeladen – Link gültig bis ${until}`,
       activeWithLink: (until: string) => `Aktiv – neuer Link gültig bis ${until}`,
@@ -546,23 +552,44 @@ export const text = {
         steps: [] as string[],
       },
     ],
-    contact: (email: string) => `Fragen? Unser Support hilft dir gern: ${email}`,
+    // The page puts the address after this sentence, as a mailto link.
+    contact: 'Fragen? Unser Support hilft dir gern:',
   },
   mail: {
-    greeting: (firstName: string, lastName: string) => `Hallo ${firstName} ${lastName},`,
-    loginLine: (login: string) => `dein Login: ${login}`,
-    invitationSubject: 'Dein Zugang zu AgileAS: bitte Passwort festlegen',
-    invitationIntro: 'für dich wurde ein Zugang zu AgileAS angelegt. Mit dem folgenden Link legst du dein Passwort selbst fest:',
+    // Who reads the mail decides its wording: an Anwender of a Mandant, a reseller's staff (they
+    // are the reseller: their questions go to the platform's support), or the platform's operator.
+    greeting: (firstName: string) => `Hallo ${firstName},`,
+    loginLine: (login: string) => `Dein Login: ${login}`,
+    invitationSubject: {
+      user: 'Dein Zugang zu AgileAS: bitte Passwort festlegen',
+      reseller: 'Dein Zugang zum AgileAS Reseller-Portal: bitte Passwort festlegen',
+      operator: 'Dein Betriebs-Zugang zum AgileAS Reseller-Portal: bitte Passwort festlegen',
+    },
+    invitationIntro: {
+      user: 'für dich wurde ein Zugang zu AgileAS angelegt. Mit dem folgenden Link legst du dein Passwort selbst fest:',
+      reseller:
+        'für dich wurde ein Zugang zum AgileAS Reseller-Portal angelegt. Dort legst du die Mandanten deiner Kunden und ihre Anwender an. Mit dem folgenden Link legst du dein Passwort selbst fest:',
+      operator:
+        'für dich wurde ein Betriebs-Zugang zum AgileAS Reseller-Portal angelegt. Damit verwaltest du die Reseller der Plattform. Mit dem folgenden Link legst du dein Passwort selbst fest:',
+    },
     resetSubject: 'AgileAS: Link für ein neues Passwort',
     resetIntro:
-      'für deinen Zugang zu AgileAS wurde ein Link angefordert, mit dem du ein neues Passwort festlegen kannst. Dein bisheriges Passwort gilt weiter, bis du den Link benutzt. Meldest du dich stattdessen mit deinem bisherigen Passwort an, verfällt der Link.',
+      'für deinen Zugang zu AgileAS gibt es einen Link, mit dem du ein neues Passwort festlegen kannst. Dein bisheriges Passwort gilt weiter, bis du den Link benutzt. Meldest du dich stattdessen mit deinem bisherigen Passwort an, verfällt der Link.',
+    resetNotExpected: 'Hast du keinen neuen Link erwartet? Dann kannst du diese E-Mail einfach ignorieren: Dein Passwort bleibt, wie es ist.',
     validUntil: (hours: string, until: string) => `Der Link ist ${hours} gültig (bis ${until} Uhr) und funktioniert nur einmal.`,
+    firstSubject: 'Willkommen bei AgileAS: dein Passwort ist gespeichert',
+    firstIntro: (when: string) => `schön, dass du dabei bist! Du hast am ${when} Uhr dein Passwort festgelegt. Ab jetzt meldest du dich mit deinem Login und diesem Passwort an.`,
+    firstNotYou: (email: string) => `Du hast gar kein Passwort festgelegt? Dann gib uns bitte kurz Bescheid: ${email}`,
     changedSubject: 'Dein Passwort wurde geändert',
     changedIntro: (when: string) => `das Passwort für deinen Zugang zu AgileAS wurde am ${when} Uhr geändert.`,
-    changedNotYou: 'Warst du das nicht? Dann wende dich bitte sofort an den Support.',
-    neverAsk: 'Wichtig: Niemand von AgileAS, OKIT oder deinem Reseller wird dich jemals nach deinem Passwort fragen. Gib es nie weiter.',
+    changedNotYou: (email: string) => `Warst du das nicht? Dann wende dich bitte sofort an den Support: ${email}`,
+    neverAsk: {
+      user: 'Wichtig: Niemand von AgileAS, OKIT oder deinem Reseller wird dich jemals nach deinem Passwort fragen. Gib es nie weiter.',
+      reseller: 'Wichtig: Niemand von AgileAS oder OKIT wird dich jemals nach deinem Passwort fragen. Gib es nie weiter – und frag auch deine Kunden nie nach ihrem.',
+      operator: 'Wichtig: Niemand wird dich jemals nach deinem Passwort fragen, auch nicht der Support von OKIT. Gib es nie weiter.',
+    },
     support: (email: string) => `Fragen? Schreib an ${email}.`,
-    signature: 'Viele Grüße\ndein AgileAS-Team',
+    signature: 'Viele Grüße\nDein AgileAS-Team',
     linkButton: 'Passwort festlegen',
   },
   spreadsheet: {

@@ -1,10 +1,12 @@
 import type { Eta } from 'eta';
-import type { MailKind } from '../db/types.ts';
+import type { MailKind, Role } from '../db/types.ts';
 import { formatDateTime, formatHours, text } from '../i18n/de.ts';
 import type { OutgoingMail } from './transport.ts';
 
 export interface MailContent {
   kind: MailKind;
+  /** The recipient's role: an Anwender, a reseller's staff or the platform's operator read different words. */
+  role: Role;
   to: string;
   login: string;
   firstName: string;
@@ -28,20 +30,38 @@ interface MailParagraphs {
 
 function composeMail(content: MailContent, supportEmail: string): MailParagraphs {
   const t = text.mail;
-  const closing = [t.neverAsk, t.support(supportEmail)];
+  const greeting = t.greeting(content.firstName);
+  const neverAsk = t.neverAsk[content.role];
+  if (content.kind === 'password-set') {
+    // The first password, chosen through the invitation: a welcome, not an alarm.
+    return {
+      subject: t.firstSubject,
+      paragraphs: [greeting, t.firstIntro(formatDateTime(content.changedAt)), t.loginLine(content.login)],
+      after: [neverAsk, t.firstNotYou(supportEmail)],
+    };
+  }
   if (content.kind === 'password-changed') {
     return {
       subject: t.changedSubject,
-      paragraphs: [t.greeting(content.firstName, content.lastName), t.changedIntro(formatDateTime(content.changedAt)), t.loginLine(content.login), t.changedNotYou],
-      after: closing,
+      paragraphs: [greeting, t.changedIntro(formatDateTime(content.changedAt)), t.loginLine(content.login), t.changedNotYou(supportEmail)],
+      after: [neverAsk],
     };
   }
   if (!content.linkUrl || !content.expiresAt || !content.linkHours) throw new Error('A link mail needs its link and lifetime.');
+  const validity = t.validUntil(formatHours(content.linkHours), formatDateTime(content.expiresAt));
+  if (content.kind === 'invitation') {
+    return {
+      subject: t.invitationSubject[content.role],
+      paragraphs: [greeting, t.invitationIntro[content.role]],
+      linkUrl: content.linkUrl,
+      after: [t.loginLine(content.login), validity, neverAsk, t.support(supportEmail)],
+    };
+  }
   return {
-    subject: content.kind === 'invitation' ? t.invitationSubject : t.resetSubject,
-    paragraphs: [t.greeting(content.firstName, content.lastName), content.kind === 'invitation' ? t.invitationIntro : t.resetIntro],
+    subject: t.resetSubject,
+    paragraphs: [greeting, t.resetIntro],
     linkUrl: content.linkUrl,
-    after: [t.loginLine(content.login), t.validUntil(formatHours(content.linkHours), formatDateTime(content.expiresAt)), ...closing],
+    after: [t.loginLine(content.login), validity, t.resetNotExpected, neverAsk, t.support(supportEmail)],
   };
 }
 

@@ -37,7 +37,7 @@ export async function deliverMail(deps: MailWorkerDeps, deliveryId: string, atte
     .selectFrom('mail_deliveries as d')
     .innerJoin('accounts as a', 'a.id', 'd.account_id')
     .leftJoin('password_links as l', 'l.id', 'd.link_id')
-    .select(['d.id', 'd.kind', 'd.state', 'd.link_id', 'd.attempts', 'a.id as account_id', 'a.login', 'a.first_name', 'a.last_name', 'a.email', 'a.status', 'a.reseller_id', 'a.tenant_id'])
+    .select(['d.id', 'd.kind', 'd.state', 'd.link_id', 'd.attempts', 'a.id as account_id', 'a.login', 'a.first_name', 'a.last_name', 'a.email', 'a.status', 'a.role', 'a.reseller_id', 'a.tenant_id'])
     .select(['l.expires_at', 'l.created_at as link_created_at'])
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
@@ -64,6 +64,7 @@ export async function deliverMail(deps: MailWorkerDeps, deliveryId: string, atte
 
   const mail = deps.renderer.render({
     kind: delivery.kind,
+    role: delivery.role,
     to: delivery.email,
     login: delivery.login,
     firstName: delivery.first_name,

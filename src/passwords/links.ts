@@ -188,8 +188,9 @@ export async function hasRecentLink(db: Executor, accountId: string, at: Date): 
 
 /**
  * A new password, by link or on Mein Konto: the hash replaced, every open link revoked, sessions
- * ended (all of them, or all but the one that made the change) and "Dein Passwort wurde geändert"
- * queued. The caller holds the account row lock. Returns how many sessions were ended.
+ * ended (all of them, or all but the one that made the change) and a mail queued: "Dein Passwort
+ * wurde geändert", or a welcome after the first password. The caller holds the account row lock.
+ * Returns how many sessions were ended.
  */
 export async function replacePassword(
   trx: Tx,
@@ -200,10 +201,13 @@ export async function replacePassword(
   reason: 'password-set' | 'password-changed',
   keepSessionId?: string,
 ): Promise<number> {
+  // The first password (an invitation used) gets a welcome; a real change gets the alarm mail.
+  const before = await trx.selectFrom('accounts').select('password_hash').where('id', '=', account.id).executeTakeFirstOrThrow();
+  const mailKind = before.password_hash === null ? 'password-set' : 'password-changed';
   await trx.updateTable('accounts').set({ password_hash: passwordHash, password_changed_at: at, updated_at: at }).where('id', '=', account.id).execute();
   await revokeAccountLinks(trx, account, at, reason, account.id);
   const endedSessions = await endAccountSessions(trx, account.id, keepSessionId);
-  await outbox.queueMail(trx, { kind: 'password-changed', accountId: account.id, at });
+  await outbox.queueMail(trx, { kind: mailKind, accountId: account.id, at });
   return endedSessions;
 }
 

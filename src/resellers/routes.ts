@@ -111,8 +111,9 @@ export async function resellerRoutes(app: FastifyInstance): Promise<void> {
     if (!staff) return denyAccess(request, reply, 'account', request.params.accountId);
     if (staff.status !== 'active') return redirectWithFlash(reply, `/reseller/${reseller.id}`, text.users.linkDisabled);
     return submitOnce(request, reply, async (trx) => {
-      await issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: staff.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip });
-      return { location: `/reseller/${reseller.id}`, flash: text.users.linkSent(`${staff.first_name} ${staff.last_name}`, staff.email) };
+      const link = await issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: staff.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip });
+      const name = `${staff.first_name} ${staff.last_name}`;
+      return { location: `/reseller/${reseller.id}`, flash: link.kind === 'invitation' ? text.users.invitationSentAgain(name, staff.email) : text.users.replacementSent(name, staff.email) };
     });
   });
 

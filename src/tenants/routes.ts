@@ -4,11 +4,11 @@ import { text } from '../i18n/de.ts';
 import { redirectWithFlash } from '../web/flash.ts';
 import { submitOnce } from '../web/once.ts';
 import { type FormErrors, hasErrors, readForm } from '../web/forms.ts';
-import { isUuid, type ListQuery, listUrl, readListQuery } from '../web/listing.ts';
+import { isUuid, type ListQuery, listUrl, queryHoldingRow, readListQuery } from '../web/listing.ts';
 import { type BookingSection, bookingSection } from '../applications/sections.ts';
 import { denyAccess, requireWorkspace, selectedTenant, workspaceOf } from '../workspace/context.ts';
 import { type CompanyValues, companyValuesFromRow, countries, readCompanyForm, validateCompany } from './company.ts';
-import { createTenant, CustomerNumberTakenError, findTenant, listTenants, type TenantSort, tenantSorts, updateTenant } from './tenants.ts';
+import { createTenant, CustomerNumberTakenError, findTenant, findTenantPage, listTenants, type TenantSort, tenantSorts, updateTenant } from './tenants.ts';
 
 interface IdParams {
   id: string;
@@ -59,9 +59,12 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
     );
 
   app.get('/mandanten', workspaceRoute, async (request, reply) => {
-    const query = readListQuery(request.query, tenantSorts, 'name');
-    const marked = (request.query as Record<string, unknown>).markiert;
-    return renderList(request, reply, query, { marked: isUuid(marked) ? marked : null });
+    const params = request.query as Record<string, unknown>;
+    let query = readListQuery(params, tenantSorts, 'name');
+    const marked = isUuid(params.markiert) ? params.markiert : null;
+    // After an action: the normal list, opened at the page that holds the marked row.
+    if (marked) query = await queryHoldingRow(query, params.seite, (q) => findTenantPage(app.db, workspaceOf(request).resellerId, marked, q));
+    return renderList(request, reply, query, { marked });
   });
 
   app.post('/mandanten/auswahl', workspaceRoute, async (request, reply) => {
@@ -92,8 +95,7 @@ export async function tenantRoutes(app: FastifyInstance): Promise<void> {
     try {
       return await submitOnce(request, reply, async (trx) => {
         const tenant = await createTenant(trx, workspace.resellerId, values, actorOf(request));
-        const params = new URLSearchParams({ q: values.customerNumber || values.name, markiert: tenant.id });
-        return { location: `/mandanten?${params}`, flash: text.tenants.created(values.name) };
+        return { location: `/mandanten?${new URLSearchParams({ markiert: tenant.id })}`, flash: text.tenants.created(values.name) };
       });
     } catch (error) {
       if (error instanceof CustomerNumberTakenError) {

@@ -31,12 +31,13 @@ export class CustomerNumberTakenError extends Error {
   }
 }
 
+function searchedQuery(db: Executor, resellerId: string, q: string) {
+  const base = baseQuery(db, resellerId);
+  return q ? base.where(sql`search_text`, 'like', likePattern(q).toLocaleLowerCase('de-DE')) : base;
+}
+
 export async function listTenants(db: Executor, resellerId: string, query: ListQuery<TenantSort>): Promise<{ rows: TenantListRow[]; info: PageInfo }> {
-  let base = baseQuery(db, resellerId);
-  if (query.q) {
-    const pattern = likePattern(query.q);
-    base = base.where(sql`search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
-  }
+  const base = searchedQuery(db, resellerId, query.q);
   // The count comes along with the page in the same statement: without a search the reseller's
   // counter (kept by a trigger, exact), with one the hits counted up to the cap.
   const counted = query.q ? countUpToColumn(base, COUNT_CAP) : sql<number>`(select tenant_count from resellers where id = ${resellerId})`;
@@ -57,6 +58,20 @@ function selectTenantPage(base: ReturnType<typeof baseQuery>, query: ListQuery<T
     .limit(PAGE_SIZE)
     .offset((page - 1) * PAGE_SIZE)
     .execute();
+}
+
+/**
+ * The page of the list (in its sort, within its search) that holds the Mandant, or null when the
+ * search leaves it out: after an action the list opens where the row is, not filtered to it.
+ */
+export async function findTenantPage(db: Executor, resellerId: string, tenantId: string, query: ListQuery<TenantSort>): Promise<number | null> {
+  // The same order as selectTenantPage, numbered; one pass over the reseller's Mandanten.
+  const ranked = searchedQuery(db, resellerId, query.q).select([
+    'id',
+    sql<string>`row_number() over (order by ${sortColumns[query.sort]} ${sql.raw(query.dir)}, id)`.as('position'),
+  ]);
+  const row = await db.selectFrom(ranked.as('ranked')).select('position').where('id', '=', tenantId).executeTakeFirst();
+  return row ? Math.floor((Number(row.position) - 1) / PAGE_SIZE) + 1 : null;
 }
 
 function baseQuery(db: Executor, resellerId: string) {

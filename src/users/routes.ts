@@ -5,11 +5,11 @@ import { AccountNotLinkableError, issuePasswordLink } from '../passwords/links.t
 import { redirectWithFlash } from '../web/flash.ts';
 import { submitOnce } from '../web/once.ts';
 import { type FormErrors, hasErrors, readForm } from '../web/forms.ts';
-import { isUuid, listUrl, readListQuery } from '../web/listing.ts';
+import { isUuid, type ListQuery, listUrl, queryHoldingRow, readListQuery } from '../web/listing.ts';
 import { type RightsSection, rightsSection } from '../applications/sections.ts';
 import { denyAccess, requireWorkspace, type SelectedTenant, selectedTenant, workspaceOf } from '../workspace/context.ts';
 import { type PersonForm, readPersonForm, validatePerson } from './person.ts';
-import { createUser, describeUserStatus, EmailTakenError, findUser, listUsers, setUserStatus, type TenantScope, updateUser } from './users.ts';
+import { createUser, describeUserStatus, EmailTakenError, findUser, findUserPage, listUsers, setUserStatus, type TenantScope, updateUser } from './users.ts';
 
 interface IdParams {
   id: string;
@@ -19,20 +19,24 @@ const workspaceRoute = { config: { roles: ['operator', 'reseller'] as const }, p
 const userSorts = ['name'] as const;
 const actions = ['link', 'bearbeiten', 'deaktivieren', 'aktivieren'] as const;
 
-/** The list filtered to one user, with that row marked: wherever it sorts, it is on screen. */
-function userListUrl(user: { id: string; login: string }): string {
-  return `/anwender?${new URLSearchParams({ q: user.login, markiert: user.id })}`;
+/** The list with the user's row marked; the list opens at the page that holds it (in the search the person had, if any). */
+function userListUrl(user: { id: string }, q = ''): string {
+  return `/anwender?${new URLSearchParams({ ...(q ? { q } : {}), markiert: user.id })}`;
 }
 
 export async function userRoutes(app: FastifyInstance): Promise<void> {
   const actorOf = (request: FastifyRequest) => ({ actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip, support: workspaceOf(request).support });
   const scopeOf = (request: FastifyRequest, tenant: SelectedTenant): TenantScope => ({ resellerId: workspaceOf(request).resellerId, tenantId: tenant.id });
 
-  async function renderList(request: FastifyRequest, reply: FastifyReply, extra: { marked?: string | null; formError?: string; status?: number } = {}) {
+  async function renderList(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { marked?: string | null; formError?: string; status?: number; query?: ListQuery<(typeof userSorts)[number]> } = {},
+  ) {
     const tenant = selectedTenant(request);
     if (!tenant) return reply.page('users/need-tenant.eta', { title: text.users.tab }, extra.status ?? 200);
     const source = extra.status ? (request.body as Record<string, unknown>) : (request.query as Record<string, unknown>);
-    const query = readListQuery(source, userSorts, 'name');
+    const query = extra.query ?? readListQuery(source, userSorts, 'name');
     const { rows, info } = await listUsers(app.db, scopeOf(request, tenant), query);
     const now = app.clock.now();
     return reply.page(
@@ -70,28 +74,35 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
   }
 
   app.get('/anwender', workspaceRoute, async (request, reply) => {
-    const marked = (request.query as Record<string, unknown>).markiert;
-    return renderList(request, reply, { marked: isUuid(marked) ? marked : null });
+    const params = request.query as Record<string, unknown>;
+    const marked = isUuid(params.markiert) ? params.markiert : null;
+    const tenant = selectedTenant(request);
+    if (!marked || !tenant) return renderList(request, reply, { marked });
+    // After an action: the normal list, opened at the page that holds the marked row.
+    const query = await queryHoldingRow(readListQuery(params, userSorts, 'name'), params.seite, (q) => findUserPage(app.db, scopeOf(request, tenant), marked, q.q));
+    return renderList(request, reply, { marked, query });
   });
 
   app.post('/anwender/auswahl', workspaceRoute, async (request, reply) => {
     const tenant = tenantOrHint(request, reply);
     if (!tenant) return reply;
-    const form = readForm(request.body, ['anwender', 'aktion']);
+    const form = readForm(request.body, ['anwender', 'aktion', 'q']);
     if (!form.anwender) return renderList(request, reply, { formError: text.users.noSelection, status: 422 });
     const scope = scopeOf(request, tenant);
     const user = isUuid(form.anwender) ? await findUser(app.db, scope, form.anwender) : undefined;
     if (!user || !actions.includes(form.aktion as (typeof actions)[number])) return denyAccess(request, reply, 'user', form.anwender);
     const name = `${user.first_name} ${user.last_name}`;
-    const back = userListUrl(user);
+    const back = userListUrl(user, form.q.trim());
 
     if (form.aktion === 'bearbeiten') return reply.redirect(`/anwender/${user.id}/bearbeiten`, 303);
     if (form.aktion === 'link') {
       try {
         // A double click sends one link, not two.
         return await submitOnce(request, reply, async (trx) => {
-          await issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: user.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip });
-          return { location: back, flash: text.users.linkSent(name, user.email) };
+          const link = await issuePasswordLink(trx, app.outbox, linkLifetimes(app), { accountId: user.id, actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip });
+          // Without a password yet it is the invitation again; with one, a replacement link.
+          const flash = link.kind === 'invitation' ? text.users.invitationSentAgain(name, user.email) : text.users.replacementSent(name, user.email);
+          return { location: back, flash };
         });
       } catch (error) {
         if (error instanceof AccountNotLinkableError) return renderList(request, reply, { marked: user.id, formError: text.users.linkDisabled, status: 422 });
@@ -100,11 +111,12 @@ export async function userRoutes(app: FastifyInstance): Promise<void> {
     }
     const status = form.aktion === 'deaktivieren' ? 'disabled' : 'active';
     const result = await app.db.transaction().execute((trx) => setUserStatus(trx, scope, user.id, status, actorOf(request)));
-    const message =
-      result === 'unchanged'
-        ? status === 'disabled' ? text.users.alreadyDisabled(name) : text.users.alreadyActive(name)
-        : status === 'disabled' ? text.users.deactivated(name) : text.users.activated(name);
-    return redirectWithFlash(reply, back, message);
+    if (result === 'unchanged') {
+      // The button that does not apply: nothing changed, and the list says which one would.
+      const formError = status === 'disabled' ? text.users.alreadyDisabled(name) : text.users.alreadyActive(name);
+      return renderList(request, reply, { marked: user.id, formError, status: 409 });
+    }
+    return redirectWithFlash(reply, back, status === 'disabled' ? text.users.deactivated(name) : text.users.activated(name));
   });
 
   app.get('/anwender/neu', workspaceRoute, async (request, reply) => {

@@ -67,12 +67,27 @@ function scopedUsers(db: Executor, scope: TenantScope) {
     .where('t.reseller_id', '=', scope.resellerId);
 }
 
+function searchedUsers(db: Executor, scope: TenantScope, q: string) {
+  const base = scopedUsers(db, scope);
+  return q ? base.where(sql`a.search_text`, 'like', likePattern(q).toLocaleLowerCase('de-DE')) : base;
+}
+
+/**
+ * The page of the list (within its search) that holds the Anwender, or null when the search
+ * leaves them out: after an action the list opens where the row is, not filtered to it.
+ */
+export async function findUserPage(db: Executor, scope: TenantScope, userId: string, q: string): Promise<number | null> {
+  // The same order as listUsers, numbered.
+  const ranked = searchedUsers(db, scope, q).select([
+    'a.id',
+    sql<string>`row_number() over (order by lower(a.last_name), lower(a.first_name), a.id)`.as('position'),
+  ]);
+  const row = await db.selectFrom(ranked.as('ranked')).select('position').where('id', '=', userId).executeTakeFirst();
+  return row ? Math.floor((Number(row.position) - 1) / PAGE_SIZE) + 1 : null;
+}
+
 export async function listUsers(db: Executor, scope: TenantScope, query: { q: string; page: number }): Promise<{ rows: UserRow[]; info: PageInfo }> {
-  let base = scopedUsers(db, scope);
-  if (query.q) {
-    const pattern = likePattern(query.q);
-    base = base.where(sql`a.search_text`, 'like', pattern.toLocaleLowerCase('de-DE'));
-  }
+  const base = searchedUsers(db, scope, query.q);
   // The count comes along with the page: without a search the Mandant's counter (kept by a
   // trigger, exact), with one the hits counted up to the cap.
   const counted = query.q ? countUpToColumn(base, COUNT_CAP) : sql<number>`t.user_count`;

@@ -51,3 +51,14 @@ export function tidy(value: string): string {
 export function hasErrors(errors: FormErrors): boolean {
   return Object.keys(errors).length > 0;
 }
+
+/**
+ * The form's fields with a message, in the order of the form: the values object lists the
+ * fields as the form does (its reader fills it in that order); fields without a value there
+ * (passwords are never shown again) follow in the order they were checked.
+ */
+export function invalidFieldsInFormOrder(values: Record<string, unknown> | undefined, errors: FormErrors | undefined): string[] {
+  if (!errors) return [];
+  const order = [...Object.keys(values ?? {}), ...Object.keys(errors)];
+  return [...new Set(order)].filter((name) => errors[name]);
+}

@@ -77,3 +77,21 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && uuidPattern.test(value);
 }
+
+/**
+ * A list opened with a marked row (after an action) and no page asked for: the page that holds
+ * the row, in the list's sort. A search that leaves the row out is dropped, so the row is shown.
+ */
+export async function queryHoldingRow<S extends string>(
+  query: ListQuery<S>,
+  pageAsked: unknown,
+  findPage: (query: ListQuery<S>) => Promise<number | null>,
+): Promise<ListQuery<S>> {
+  if (pageAsked !== undefined) return query;
+  const page = await findPage(query);
+  if (page !== null) return { ...query, page };
+  if (!query.q) return query;
+  const unfiltered = { ...query, q: '' };
+  const pageUnfiltered = await findPage(unfiltered);
+  return pageUnfiltered === null ? query : { ...unfiltered, page: pageUnfiltered };
+}

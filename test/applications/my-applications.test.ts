@@ -18,9 +18,9 @@ async function setup(t: Test) {
 
 /** The rows of the applications table: [name, description, role, link text, link target]. */
 function applicationRows(html: string): string[][] {
-  const body = /<table class="app-list">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
+  const body = /<table class="app-list[^"]*">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
   return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => {
-    const cells = [...row[1]!.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((cell) => cell[1]!);
+    const cells = [...row[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((cell) => cell[1]!);
     const link = /<a href="([^"]+)"[^>]*>([^<]*)<\/a>/.exec(cells[3] ?? '');
     return [...cells.slice(0, 3).map(unescapeHtml), unescapeHtml(link?.[2] ?? ''), unescapeHtml(link?.[1] ?? '')];
   });

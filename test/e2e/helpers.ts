@@ -253,6 +253,59 @@ interface Snapshot {
   error?: string;
 }
 
+/** A phone (390 px, the issue's narrowest screen) and a desktop window. */
+const layoutWidths = [390, 1280];
+
+interface Layout {
+  width: number;
+  scrollWidth: number;
+  clientWidth: number;
+  /** Elements reaching past the right edge of the page, when it scrolls sideways. */
+  overflowing: string[];
+  /** Controls and navigation links smaller than 44 × 44 px (WCAG 2.5.5), with their size. */
+  smallTargets: string[];
+}
+
+interface Checked {
+  violations: Violation[];
+  layouts: Layout[];
+}
+
+/**
+ * Runs in the page: does the page scroll sideways (scrollWidth beyond the viewport), and which
+ * touch targets are below 44 px. Links inside running text are exempt, as in WCAG; a checkbox or
+ * radio counts with its label, which toggles it too.
+ */
+function measureLayout(): Omit<Layout, 'width'> {
+  const root = document.documentElement;
+  const name = (element: Element) => {
+    const label = (element.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30) || element.getAttribute('name') || element.getAttribute('type') || '';
+    return `${element.tagName.toLowerCase()}${element.className && typeof element.className === 'string' ? '.' + element.className.trim().split(/\s+/).join('.') : ''}${label ? ` „${label}“` : ''}`;
+  };
+  const visible = (element: Element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+  };
+  const overflowing: string[] = [];
+  if (root.scrollWidth > root.clientWidth) {
+    for (const element of document.body.querySelectorAll('*')) {
+      if (!visible(element) || element.closest('.table-scroll')) continue;
+      const box = element.getBoundingClientRect();
+      if (box.right > root.clientWidth + 0.5 && !(element.parentElement && element.parentElement.getBoundingClientRect().right > root.clientWidth + 0.5)) overflowing.push(`${name(element)} (${Math.round(box.right)} px)`);
+    }
+  }
+  const targets = 'button, .button, input:not([type="hidden"]), select, textarea, nav a, footer a, .actions a, .pagination a, .search a, th a, .page-head a';
+  const smallTargets: string[] = [];
+  for (const element of document.querySelectorAll(targets)) {
+    if (!visible(element)) continue;
+    const box = element.getBoundingClientRect();
+    const input = element as HTMLInputElement;
+    const areas = [box, ...((input.type === 'checkbox' || input.type === 'radio') && input.labels ? [...input.labels].map((label) => label.getBoundingClientRect()) : [])];
+    if (!areas.some((area) => area.height >= 43.5 && area.width >= 43.5)) smallTargets.push(`${name(element)} (${Math.round(box.width)}×${Math.round(box.height)})`);
+  }
+  return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, overflowing: overflowing.slice(0, 8), smallTargets };
+}
+
 interface Violation {
   id: string;
   impact: string | null;
@@ -315,18 +368,27 @@ export class AxeAudit {
       return true;
     });
     // Three pages at a time; the assertions follow in the order the pages were visited.
-    const results: Promise<Violation[] | Error>[] = [];
+    const results: Promise<Checked | Error>[] = [];
     for (const [i, snapshot] of snapshots.entries()) {
       const turn = results[i - 3] ?? Promise.resolve([]);
-      results.push(turn.then(() => (snapshot.html === null ? [] : this.#run(snapshot))).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+      results.push(turn.then(() => (snapshot.html === null ? { violations: [], layouts: [] } : this.#run(snapshot))).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
     }
     for (const [i, snapshot] of snapshots.entries()) {
       const name = `axe: ${describe(snapshot)} has no serious or critical violation`;
-      const all = await results[i]!;
-      if (snapshot.html === null || all instanceof Error) {
-        t.fail(`${name} – the page could not be checked: ${snapshot.error ?? (all as Error).message}`);
+      const checked = await results[i]!;
+      if (snapshot.html === null || checked instanceof Error) {
+        t.fail(`${name} – the page could not be checked: ${snapshot.error ?? (checked as Error).message}`);
         continue;
       }
+      for (const layout of checked.layouts) {
+        const fits = `${layout.width} px: ${describe(snapshot)} does not scroll sideways`;
+        if (layout.scrollWidth <= layout.clientWidth) t.pass(fits);
+        else t.fail(`${fits} – the page is ${layout.scrollWidth} px wide; too wide: ${layout.overflowing.join(', ')}`);
+        const touch = `${layout.width} px: every control and navigation link on ${describe(snapshot)} is a touch target of at least 44 × 44 px`;
+        if (layout.smallTargets.length === 0) t.pass(touch);
+        else t.fail(`${touch} – smaller: ${layout.smallTargets.join(', ')}`);
+      }
+      const all = checked.violations;
       const violations = all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       // AXE_ALL=1 also lists the moderate and minor findings (for a look, not for failing).
       const lesser = all.filter((v) => !violations.includes(v));
@@ -336,7 +398,7 @@ export class AxeAudit {
     }
   }
 
-  async #run(snapshot: Snapshot): Promise<Violation[]> {
+  async #run(snapshot: Snapshot): Promise<Checked> {
     this.#context ??= this.#browser.newContext({ javaScriptEnabled: true, bypassCSP: true, locale: 'de-DE', viewport: { width: 1200, height: 900 } }).then(async (context) => {
       await context.addInitScript({ path: axePath });
       return context;
@@ -346,7 +408,7 @@ export class AxeAudit {
       const html = snapshot.html!.replace(/<meta http-equiv="refresh"[^>]*>/gi, '');
       await page.route((url) => url.href === snapshot.url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
       await page.goto(snapshot.url, { waitUntil: 'load' });
-      return await page.evaluate(async () => {
+      const violations = await page.evaluate(async () => {
         const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; help: string; helpUrl: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
         const result = await axe.run(document, { resultTypes: ['violations'] });
         return result.violations.map((v) => ({
@@ -357,6 +419,12 @@ export class AxeAudit {
           nodes: v.nodes.map((n) => ({ target: n.target.map(String).join(' '), summary: n.failureSummary ?? '' })),
         }));
       });
+      const layouts: Layout[] = [];
+      for (const width of layoutWidths) {
+        await page.setViewportSize({ width, height: 844 });
+        layouts.push({ width, ...(await page.evaluate(measureLayout)) });
+      }
+      return { violations, layouts };
     } finally {
       await page.close();
     }

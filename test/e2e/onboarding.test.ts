@@ -39,7 +39,7 @@ t.test('the operator creates a reseller and its staff account; the staff member 
 
   // Rita opens the link from her mail, sets a password and logs in.
   const invitation = await nthMailTo(portal.smtp, 'rita@nord-it.example', 1);
-  t.equal(invitation.subject, 'Dein Zugang zu AgileAS: bitte Passwort festlegen');
+  t.equal(invitation.subject, 'Dein Zugang zum AgileAS Reseller-Portal: bitte Passwort festlegen', 'reseller staff are invited to the Reseller-Portal');
   const rita = await visitor();
   await rita.goto(linkIn(invitation));
   t.match(await rita.locator('main').textContent(), 'Hier legst du das Passwort für deinen Login „rita.nordmann“ fest.');
@@ -103,7 +103,11 @@ t.test('the source page’s seven steps: select (blue row), work as the Mandant,
 
   // 7. "(Ersatz-) Passwort-Link versenden".
   await clickThrough(page, page.getByRole('button', { name: '(Ersatz-) Passwort-Link versenden' }));
-  t.match(await page.getByRole('status').textContent(), 'Ein neuer Passwort-Link für Jörg Müller ist an joerg@mueller-bau.example unterwegs.');
+  t.match(
+    await page.getByRole('status').textContent(),
+    'Die Einladung für Jörg Müller ist noch einmal an joerg@mueller-bau.example unterwegs, mit einem neuen Link zum Festlegen des Passworts. Der Link der früheren Einladung gilt nicht mehr.',
+    'he has no password yet: the invitation again, not a replacement link',
+  );
   t.equal(await backgroundOf(userRow), SELECTED_BLUE, 'the Anwender row is still marked after the round trip');
 
   // Jörg follows the newest link, sets a password, logs in and sees "Meine Anwendungen".

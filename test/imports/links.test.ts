@@ -108,7 +108,7 @@ t.test('links delivered by the mail worker', async (t) => {
   const setup = await startImportApp(t);
   await addApplication(setup.db, 'buchhaltung', 'Buchhaltung', ['nutzer', 'admin']);
   const { db, browser, smtp, app } = setup;
-  const invitations = (email: string) => smtp.received.filter((m) => m.to.includes(email) && m.subject === text.mail.invitationSubject);
+  const invitations = (email: string) => smtp.received.filter((m) => m.to.includes(email) && m.subject === text.mail.invitationSubject.user);
 
   await t.test('an SMTP outage in the middle: nothing lost, nothing sent twice', async (t) => {
     const runPath = await importUsers(setup, 'O', 6);

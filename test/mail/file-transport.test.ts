@@ -32,7 +32,7 @@ t.test('without SMTP_URL a link mail is written as an .eml file under DATA_DIR/m
   t.equal(parsed.subject, 'Dein Zugang zu AgileAS: bitte Passwort festlegen', 'German subject');
   const to = Array.isArray(parsed.to) ? parsed.to : [parsed.to];
   t.same(to.flatMap((address) => address?.value.map((v) => v.address) ?? []), [joerg.email], 'addressed to the user');
-  t.match(parsed.text, `dein Login: ${joerg.login}`, 'the text part names the login');
+  t.match(parsed.text, `Dein Login: ${joerg.login}`, 'the text part names the login');
   t.match(parsed.html, /<a [^>]*href="http:\/\/portal\.test\/passwort-link\//, 'the HTML part carries the link');
   const linkInFile = /http:\/\/portal\.test\/passwort-link\/[A-Za-z0-9_-]{43}/.exec(parsed.text ?? '')?.[0];
   t.ok(linkInFile, 'the text part carries the link');

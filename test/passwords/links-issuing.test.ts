@@ -128,7 +128,7 @@ t.test('the invitation mail is German, in text and HTML, with greeting, login, l
   t.equal(row.expires_at.getTime() - row.created_at.getTime(), 72 * 3_600_000, 'the invitation is valid 72 hours');
 
   t.same(mail.to, [joerg.email], 'the mail goes to the address on file');
-  t.equal(mail.subject, text.mail.invitationSubject);
+  t.equal(mail.subject, text.mail.invitationSubject.user);
   t.match(mail.subject, /Passwort festlegen/, 'the subject is German');
   t.ok(mail.text.trim(), 'there is a text part');
   t.ok(mail.html.trim(), 'there is an HTML part');
@@ -136,14 +136,14 @@ t.test('the invitation mail is German, in text and HTML, with greeting, login, l
   const html = visibleText(mail.html);
   const until = berlinDateTime(row.expires_at);
   const expected: [string, string][] = [
-    ['greeting', `Hallo ${joerg.firstName} ${joerg.lastName},`],
-    ['login name', `dein Login: ${joerg.login}`],
+    ['greeting', `Hallo ${joerg.firstName},`],
+    ['login name', `Dein Login: ${joerg.login}`],
     ['link', link.url],
     ['validity in days', '3 Tage'],
     ['valid-until date', `bis ${until} Uhr`],
     ['single use', 'funktioniert nur einmal'],
     ['support contact', ctx.config.supportEmail],
-    ['never-ask sentence', text.mail.neverAsk],
+    ['never-ask sentence', text.mail.neverAsk.user],
     ['never-ask wording', 'wird dich jemals nach deinem Passwort fragen'],
   ];
   for (const [what, needle] of expected) {

@@ -123,9 +123,13 @@ t.test('20 parallel creations of "Jörg Müller" by two resellers: 20 distinct l
   t.equal(accounts.length, 20, '20 accounts');
   const expected = ['joerg.mueller', ...Array.from({ length: 19 }, (_, i) => `joerg.mueller${i + 2}`)].sort();
   t.same(accounts.map((a) => a.login).sort(), expected, 'joerg.mueller … joerg.mueller20, each once');
-  // Each answer leads to its own new account's row.
-  const shownLogins = pages.map((p) => new URLSearchParams(p.location?.split('?')[1] ?? '').get('q'));
+  // Each answer names the login it got and leads to the list with that account's row marked.
+  const shown = await Promise.all(pages.map((p, i) => browsers[i]!.follow(p)));
+  const shownLogins = shown.map((page) => /Anwender angelegt\. Login: ([a-z0-9.]+)\./.exec(visibleText(page.body))?.[1] ?? null);
   t.same([...shownLogins].sort(), expected, 'each creator is shown the login it got');
+  const markedIds = pages.map((p) => new URLSearchParams(p.location?.split('?')[1] ?? '').get('markiert'));
+  const idsByLogin = new Map((await db.selectFrom('accounts').select(['id', 'login']).where('first_name', '=', 'Jörg').execute()).map((a) => [a.login, a.id]));
+  t.same(markedIds, shownLogins.map((login) => idsByLogin.get(login!)), 'and marks that account’s row');
   const invitations = await db
     .selectFrom('mail_deliveries as d')
     .innerJoin('accounts as a', 'a.id', 'd.account_id')

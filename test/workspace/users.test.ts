@@ -109,7 +109,7 @@ t.test('Anwender tab: the hint without a Mandant, the columns, and every status 
     await rita.get('/anwender');
     const page = await rita.post('/anwender/auswahl', { anwender: dora.id, aktion: 'deaktivieren' });
     t.equal(page.status, 303);
-    t.equal(await statusOf(rita, 'Dunkel, Dora'), 'Deaktiviert');
+    t.equal(await statusOf(rita, 'Dunkel, Dora'), 'Deaktiviert – Anmeldung gesperrt');
   });
 
   await t.test('"Link abgelaufen" 73 hours after an unanswered invitation', async (t) => {
@@ -120,7 +120,7 @@ t.test('Anwender tab: the hint without a Mandant, the columns, and every status 
     await workAs(rita, tenant.id);
     t.equal(await statusOf(rita, 'Bald, Bernd'), 'Link abgelaufen');
     t.equal(await statusOf(rita, 'Aktiv, Anna'), 'Aktiv', 'an active Anwender stays active');
-    t.equal(await statusOf(rita, 'Dunkel, Dora'), 'Deaktiviert', 'a deactivated one stays deactivated');
+    t.equal(await statusOf(rita, 'Dunkel, Dora'), 'Deaktiviert – Anmeldung gesperrt', 'a deactivated one stays deactivated');
   });
 
   await t.test('"Zustellung fehlgeschlagen – wird wiederholt" while the mail server refuses for now (451)', async (t) => {
@@ -136,7 +136,7 @@ t.test('Anwender tab: the hint without a Mandant, the columns, and every status 
     t.same(statuses, {
       'Aktiv, Anna': 'Aktiv',
       'Bald, Bernd': 'Link abgelaufen',
-      'Dunkel, Dora': 'Deaktiviert',
+      'Dunkel, Dora': 'Deaktiviert – Anmeldung gesperrt',
       'Eilig, Emil': 'Zustellung fehlgeschlagen – wird wiederholt',
     });
   });
@@ -190,7 +190,7 @@ t.test('Bearbeiten, Deaktivieren, Aktivieren and the (Ersatz-) Passwort-Link', a
     let page = await rita.post('/anwender/auswahl', { anwender: joerg.id, aktion: 'link' });
     t.equal(page.status, 303);
     page = await rita.follow(page);
-    t.match(visibleText(page.body), 'Ein neuer Passwort-Link für Georg Müller-Lüdenscheidt ist an georg@mueller-bau.example unterwegs.');
+    t.match(visibleText(page.body), 'Ein Ersatz-Link für Georg Müller-Lüdenscheidt ist an georg@mueller-bau.example unterwegs. Das bisherige Passwort gilt weiter, bis der Link benutzt wird.');
     const mail = await smtp.waitForMail((m) => m.to.includes('georg@mueller-bau.example'));
     const link = linkFromMail(mail).path;
     t.equal((await new Browser(app).get(link)).status, 200, 'the link works before');
@@ -218,7 +218,9 @@ t.test('Bearbeiten, Deaktivieren, Aktivieren and the (Ersatz-) Passwort-Link', a
     t.match(visibleText(page.body), 'Login oder Passwort ist falsch, oder das Konto ist nicht aktiv.');
 
     page = await rita.post('/anwender/auswahl', { anwender: joerg.id, aktion: 'deaktivieren' });
-    t.match(visibleText((await rita.follow(page)).body), 'Georg Müller-Lüdenscheidt ist bereits deaktiviert.', 'deactivating twice says so');
+    t.equal(page.status, 409, 'deactivating twice is refused as not applicable');
+    t.match(visibleText(page.body), 'Georg Müller-Lüdenscheidt ist bereits deaktiviert: Es hat sich nichts geändert. Um die Anmeldung wieder zu erlauben, wähle „Aktivieren (Anmeldung wieder erlauben)“.', 'and says which button applies');
+    t.match(rowByLabel(page.body, 'Müller-Lüdenscheidt, Georg') ?? '', /^<tr class="selected">/, 'with his row marked');
 
     page = await rita.post('/anwender/auswahl', { anwender: joerg.id, aktion: 'aktivieren' });
     t.equal(page.status, 303);
