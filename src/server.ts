@@ -1,3 +1,5 @@
+// First: sizes libuv's thread pool before anything can give it work (see threadpool.ts).
+import './threadpool.ts';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { buildApp } from './app.ts';

@@ -33,8 +33,26 @@ export interface DatabaseOptions {
 // Dates come back as Date objects on both engines; bigint counts as numbers are safe for our sizes.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-/** Every PGlite of the app is made with these: the extensions the migrations use, bigint as number. */
-export const pgliteOptions = { extensions: { pg_trgm }, parsers: { 20: (value: string) => Number(value) } };
+// PGlite is one Postgres backend inside this process, sized by default like a small server:
+// 128 MB shared_buffers, 64 MB maintenance_work_mem, 100 connections' worth of shared memory.
+// The embedded portal is one user's database on a laptop; these settings took its RSS from
+// ~380 MB (peak ~870 MB) to what the README states. PostgreSQL's settings, passed like "-c" on
+// its command line after PGlite's own defaults.
+export const pgliteSettings = [
+  'shared_buffers=16MB',
+  'wal_buffers=1MB',
+  'maintenance_work_mem=16MB',
+  'temp_buffers=2MB',
+  'work_mem=4MB',
+  'max_connections=5',
+];
+
+/** Every PGlite of the app is made with these: the extensions the migrations use, bigint as number, the memory settings. */
+export const pgliteOptions = {
+  extensions: { pg_trgm },
+  parsers: { 20: (value: string) => Number(value) },
+  startParams: [...PGlite.defaultStartParams, ...pgliteSettings.flatMap((setting) => ['-c', setting])],
+};
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
