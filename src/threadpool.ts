@@ -3,9 +3,9 @@
 // behind it (p99 of /static/app.css 255 ms instead of 5-20 ms). So: argon2 gets at most as many
 // threads as there are cores (hashing.ts), and the pool gets FREE_THREADS more than that.
 //
-// libuv reads UV_THREADPOOL_SIZE once, when the pool gets its first piece of work. server.ts
-// imports this module first: ES modules are evaluated in import order, so the variable is set
-// before any other module of the portal runs. An explicit UV_THREADPOOL_SIZE is respected.
+// libuv reads UV_THREADPOOL_SIZE once, when the pool gets its first piece of work: boot.ts, the
+// first import of server.ts, calls sizeThreadPool() before any other module of the portal runs.
+// An explicit UV_THREADPOOL_SIZE is respected.
 import { availableParallelism } from 'node:os';
 
 /** Threads always left for file reads and DNS, whatever argon2 does (libuv's own default size). */
@@ -37,5 +37,3 @@ export function chooseHashingSlots(env: Env = process.env, cores = availablePara
 export function sizeThreadPool(env: Env = process.env): void {
   if (!env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = String(choosePoolSize());
 }
-
-sizeThreadPool();

@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { pgliteOptions } from './pglite-options.ts';
 import type { Database } from './types.ts';
 
 export type Db = Kysely<Database>;
@@ -33,26 +35,7 @@ export interface DatabaseOptions {
 // Dates come back as Date objects on both engines; bigint counts as numbers are safe for our sizes.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-// PGlite is one Postgres backend inside this process, sized by default like a small server:
-// 128 MB shared_buffers, 64 MB maintenance_work_mem, 100 connections' worth of shared memory.
-// The embedded portal is one user's database on a laptop; these settings took its RSS from
-// ~380 MB (peak ~870 MB) to what the README states. PostgreSQL's settings, passed like "-c" on
-// its command line after PGlite's own defaults.
-export const pgliteSettings = [
-  'shared_buffers=16MB',
-  'wal_buffers=1MB',
-  'maintenance_work_mem=16MB',
-  'temp_buffers=2MB',
-  'work_mem=4MB',
-  'max_connections=5',
-];
-
-/** Every PGlite of the app is made with these: the extensions the migrations use, bigint as number, the memory settings. */
-export const pgliteOptions = {
-  extensions: { pg_trgm },
-  parsers: { 20: (value: string) => Number(value) },
-  startParams: [...PGlite.defaultStartParams, ...pgliteSettings.flatMap((setting) => ['-c', setting])],
-};
+export { pgliteOptions, pgliteSettings } from './pglite-options.ts';
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -65,9 +48,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
   let pglite = options.pglite;
   if (!pglite) {
-    if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+    if (options.pgliteDir) {
+      mkdirSync(options.pgliteDir, { recursive: true });
+      if (!existsSync(join(options.pgliteDir, 'PG_VERSION'))) await initialisePgliteDir(options.pgliteDir);
+    }
     pglite = await PGlite.create(options.pgliteDir ? join(options.pgliteDir) : undefined, pgliteOptions);
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return { db, pglite, connectionString: null, close: () => db.destroy() };
+}
+
+/**
+ * A new data directory is made in a worker thread (pglite-init.ts): initdb's WebAssembly instance
+ * and its ~250 MB go away with the worker, instead of staying in the portal until V8 collects
+ * them (the first start's RSS at the first page was ~640 MB). Costs one extra PGlite start, once.
+ */
+async function initialisePgliteDir(dir: string): Promise<void> {
+  const worker = new Worker(new URL('./pglite-init.ts', import.meta.url), { workerData: { dir } });
+  try {
+    const [error] = await Promise.race([once(worker, 'message').then(() => [null]), once(worker, 'error')]);
+    if (error) throw error;
+  } finally {
+    await worker.terminate();
+  }
 }
