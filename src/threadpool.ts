@@ -6,7 +6,8 @@
 // libuv reads UV_THREADPOOL_SIZE once, when the pool gets its first piece of work: boot.ts, the
 // first import of server.ts, calls sizeThreadPool() before any other module of the portal runs.
 // An explicit UV_THREADPOOL_SIZE is respected.
-import { availableParallelism } from 'node:os';
+import { readdirSync, readFileSync, stat } from 'node:fs';
+import { availableParallelism, setPriority } from 'node:os';
 
 /** Threads always left for file reads and DNS, whatever argon2 does (libuv's own default size). */
 export const FREE_THREADS = 4;
@@ -36,4 +37,29 @@ export function chooseHashingSlots(env: Env = process.env, cores = availablePara
 
 export function sizeThreadPool(env: Env = process.env): void {
   if (!env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = String(choosePoolSize());
+}
+
+/** The nice value of the pool's threads: below the event loop and PostgreSQL, above idle work. */
+export const POOL_NICE = 10;
+
+/**
+ * On Linux each thread has its own nice value. While argon2 keeps every core busy, the event
+ * loop (and PostgreSQL) would only get their fair share of the CPU, and pages and static files
+ * waited tens of milliseconds; with the pool's threads at POOL_NICE the scheduler runs them
+ * first and argon2 gets the rest. The pool is started here (one stat) so that its threads exist.
+ * Returns how many threads were lowered (0 where /proc or per-thread priorities do not exist).
+ */
+export async function lowerPoolPriority(nice = POOL_NICE): Promise<number> {
+  await new Promise((resolve) => stat('.', resolve));
+  let lowered = 0;
+  try {
+    for (const id of readdirSync('/proc/self/task')) {
+      if (readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim() !== 'libuv-worker') continue;
+      setPriority(Number(id), nice);
+      lowered++;
+    }
+  } catch {
+    // not Linux, or not allowed: the pool keeps the process's priority
+  }
+  return lowered;
 }
