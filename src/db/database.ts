@@ -66,7 +66,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 async function initialisePgliteDir(dir: string): Promise<void> {
   const worker = new Worker(new URL('./pglite-init.ts', import.meta.url), { workerData: { dir } });
   try {
-    const [error] = await Promise.race([once(worker, 'message').then(() => [null]), once(worker, 'error')]);
+    const [error] = await Promise.race([
+      once(worker, 'message').then(() => [null]),
+      once(worker, 'error'),
+      once(worker, 'exit').then(([code]) => [new Error(`PGlite-Initialisierung endete vorzeitig (Code ${code})`)]),
+    ]);
     if (error) throw error;
   } finally {
     await worker.terminate();
