@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -59,20 +60,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 }
 
 /**
- * A new data directory is made in a worker thread (pglite-init.ts): initdb's WebAssembly instance
- * and its ~250 MB go away with the worker, instead of staying in the portal until V8 collects
- * them (the first start's RSS at the first page was ~640 MB). Costs one extra PGlite start, once.
+ * A new data directory is made and migrated in a child process (pglite-init.ts): initdb's
+ * WebAssembly instance and the memory the first migrations grow go away with it, instead of
+ * staying in the portal (the first start's RSS at the first page was ~640 MB). Costs one extra
+ * process start, once. Its error output (a failing migration) goes to ours.
  */
 async function initialisePgliteDir(dir: string): Promise<void> {
-  const worker = new Worker(new URL('./pglite-init.ts', import.meta.url), { workerData: { dir } });
-  try {
-    const [error] = await Promise.race([
-      once(worker, 'message').then(() => [null]),
-      once(worker, 'error'),
-      once(worker, 'exit').then(([code]) => [new Error(`PGlite-Initialisierung endete vorzeitig (Code ${code})`)]),
-    ]);
-    if (error) throw error;
-  } finally {
-    await worker.terminate();
-  }
+  const script = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, dir], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`PGlite-Initialisierung fehlgeschlagen (Code ${code}): ${errors.trim().split('\n').slice(-3).join(' ')}`);
 }
