@@ -1,20 +1,24 @@
-// Section "Seiten": 10,000 Mandanten of one reseller and 2,000 Anwender in one Mandant on the
+// Section "pages": 10,000 Mandanten of one reseller and 2,000 Anwender in one Mandant on the
 // real PostgreSQL; the portal runs as its own production process; a separate load process
-// measures the first page of each tab and a search at a steady 200 requests/s, then 20
-// concurrent sessions at full load.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+// measures the first page of each tab and a search at a steady 200 requests/s (three runs),
+// then the two first pages with 20 sessions at full load beside a bare Fastify + Eta server
+// rendering the same templates with the same rows (bare.ts), then all four mixed; RSS idle,
+// before the load and some minutes after it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { hashPassword } from '../../src/passwords/hashing.ts';
+import { type LoadResult, runLoad, startBare } from './processes.ts';
 import { benchPassword, databaseUrl, dropDatabase, recreateDatabase, signIn, startPortal } from './portal.ts';
-import type { BenchSection } from './report.ts';
+import { type BenchSection, readRssMb, round } from './report.ts';
 
-const run = promisify(execFile);
 const benchDb = 'agileas_bench';
 const port = Number(process.env.BENCH_PORT || 3987);
+const barePort = 4004;
 const seconds = Number(process.env.BENCH_SECONDS || 15);
+// The issue's "3 minutes later"; shorter while developing.
+const settleSeconds = Number(process.env.BENCH_SETTLE_SECONDS || 180);
 
 async function seed(): Promise<void> {
   await recreateDatabase(benchDb);
@@ -54,10 +58,11 @@ async function seed(): Promise<void> {
   await handle.close();
 }
 
-async function load(baseUrl: string, job: Record<string, unknown>): Promise<Record<string, number>> {
-  const { stdout } = await run(process.execPath, ['scripts/bench/load.ts', JSON.stringify({ baseUrl, seconds, ...job })], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout);
+async function load(baseUrl: string, job: Record<string, unknown>): Promise<LoadResult> {
+  return runLoad({ baseUrl, seconds, ...job });
 }
+
+const pages = { 'Mandanten, Seite 1': '/mandanten', 'Anwender, Seite 1': '/anwender', 'Mandanten-Suche': '/mandanten?q=bau', 'Anwender-Suche': '/anwender?q=nachname1' };
 
 export async function runPagesBench(log: (line: string) => void): Promise<BenchSection> {
   // BENCH_REUSE_DB=1 measures again on the data a BENCH_KEEP_DB=1 run left behind.
@@ -67,18 +72,72 @@ export async function runPagesBench(log: (line: string) => void): Promise<BenchS
     await seed();
   }
   const portal = await startPortal({ port, database: benchDb });
-  const section: BenchSection = { title: 'Seiten (10.000 Mandanten, 2.000 Anwender)', rows: [] };
+  const bare = await startBare(databaseUrl(benchDb), barePort);
+  const section: BenchSection = {
+    title: 'Seiten (PostgreSQL, 10.000 Mandanten, 2.000 Anwender)',
+    rows: [],
+    notes: [
+      'Baseline der Volllast-Zeilen: ein nacktes Fastify + Eta, das dieselben Vorlagen mit denselben Zeilen rendert (einmal beim Start gelesen): ohne Sitzung, CSRF, Sicherheits-Header und Datenbankabfrage je Anfrage.',
+      'Bei Volllast begrenzen PostgreSQL (eine Abfrage für die Sitzung, eine für die Liste samt Zählung; die Anwender-Liste mit dem neuesten Link je Zeile braucht allein ~1 ms zum Planen) und das Schreiben des HTML auf den Socket (writev und UTF-8-Kodierung sind im Profil des Portals der größte Posten); Portal, PostgreSQL und Lastgenerator teilen sich die Kerne.',
+      'RSS-Zeile: Leerlauf-Wert nach den 20 Anmeldungen und dem Aufwärmen, unmittelbar vor der Last; argon2 lässt je Pool-Thread bis zu 19 MiB im Allokator zurück, daher liegt er über dem Leerlauf direkt nach dem Start.',
+    ],
+  };
   try {
+    await fetch(`${portal.baseUrl}/anmelden`).then((r) => r.text());
+    await sleep(3000);
+    const idleRss = readRssMb(portal.pid);
+    section.rows.push({ figure: 'RSS im Leerlauf, PostgreSQL-Server (nach der ersten Seite)', value: `${round(idleRss)} MB`, baseline: '—', ratio: null, target: '≤ 160 MB', met: idleRss <= 160 });
+
     const cookies = await Promise.all(Array.from({ length: 20 }, (_, i) => signIn(portal.baseUrl, `bench.staff${i + 1}`, benchPassword, 'K-1')));
-    const pages = { 'Mandanten, Seite 1': '/mandanten', 'Anwender, Seite 1': '/anwender', 'Mandanten-Suche': '/mandanten?q=bau', 'Anwender-Suche': '/anwender?q=nachname1' };
     await load(portal.baseUrl, { mode: 'closed', paths: Object.values(pages), cookies, concurrency: 4, seconds: 3 });
-    for (const [label, path] of Object.entries(pages)) {
-      const r = await load(portal.baseUrl, { mode: 'open', paths: [path], cookies, rate: 200 });
-      section.rows.push({ figure: `${label}, 200/s konstant: p99`, value: `${r.p99} ms (p50 ${r.p50} ms, ${r.errors} Fehler)`, baseline: '—', ratio: null, target: 'p99 ≤ 25 ms', met: r.p99! <= 25 && r.errors === 0 });
+    await load(bare.baseUrl, { mode: 'closed', paths: ['/mandanten', '/anwender'], cookies: [], concurrency: 4, seconds: 3 });
+    await sleep(3000);
+    const beforeLoadRss = readRssMb(portal.pid);
+
+    const steady: Record<string, number[]> = {};
+    for (let runNo = 1; runNo <= 3; runNo++) {
+      for (const [label, path] of Object.entries(pages)) {
+        const r = await load(portal.baseUrl, { mode: 'open', paths: [path], cookies, rate: 200 });
+        log(`  ${label}, Lauf ${runNo}: p99 ${r.p99} ms, p50 ${r.p50} ms, ${r.errors} Fehler`);
+        (steady[label] ??= []).push(r.errors ? Infinity : r.p99);
+      }
+    }
+    for (const [label, p99s] of Object.entries(steady)) {
+      section.rows.push({ figure: `${label}, 200/s konstant: p99 in drei Läufen`, value: p99s.map((v) => `${v} ms`).join(' / '), baseline: '—', ratio: null, target: 'p99 ≤ 25 ms in jedem Lauf', met: p99s.every((v) => v <= 25) });
+    }
+
+    for (const [label, path] of [['Mandanten, Seite 1', '/mandanten'], ['Anwender, Seite 1', '/anwender']] as const) {
+      const base = await load(bare.baseUrl, { mode: 'closed', paths: [path], cookies: [], concurrency: 20 });
+      const r = await load(portal.baseUrl, { mode: 'closed', paths: [path], cookies, concurrency: 20 });
+      const ratio = r.throughput / base.throughput;
+      log(`  ${label} Volllast: ${r.throughput}/s p99 ${r.p99} ms; Baseline ${base.throughput}/s p99 ${base.p99} ms`);
+      section.rows.push({
+        figure: `${label}, 20 Sitzungen, Volllast`,
+        value: `${r.throughput}/s, p99 ${r.p99} ms (${r.errors} Fehler)`,
+        baseline: `${base.throughput}/s (p99 ${base.p99} ms)`,
+        ratio: round(ratio, 2),
+        target: '≥ 0,3 × Baseline; p99 ≤ 50 ms',
+        met: ratio >= 0.3 && r.p99 <= 50 && r.errors === 0,
+      });
     }
     const full = await load(portal.baseUrl, { mode: 'closed', paths: Object.values(pages), cookies, concurrency: 20 });
-    section.rows.push({ figure: 'alle vier gemischt, 20 Sitzungen, Volllast: p99', value: `${full.p99} ms (${full.throughput}/s, ${full.errors} Fehler)`, baseline: '—', ratio: null, target: 'p99 ≤ 50 ms', met: full.p99! <= 50 && full.errors === 0 });
+    section.rows.push({ figure: 'alle vier gemischt, 20 Sitzungen, Volllast: p99', value: `${full.p99} ms (${full.throughput}/s, ${full.errors} Fehler)`, baseline: '—', ratio: null, target: 'p99 ≤ 50 ms', met: full.p99 <= 50 && full.errors === 0 });
+
+    const afterLoadRss = readRssMb(portal.pid);
+    log(`  RSS vor der Last ${round(beforeLoadRss)} MB, direkt danach ${round(afterLoadRss)} MB; warte ${settleSeconds} s …`);
+    await sleep(settleSeconds * 1000);
+    const settledRss = readRssMb(portal.pid);
+    const settleRatio = settledRss / beforeLoadRss;
+    section.rows.push({
+      figure: `RSS ${settleSeconds} s nach der Seitenlast (direkt danach ${round(afterLoadRss)} MB)`,
+      value: `${round(settledRss)} MB`,
+      baseline: `${round(beforeLoadRss)} MB (Leerlauf vor der Last)`,
+      ratio: round(settleRatio, 2),
+      target: '≤ 1,10 × Leerlauf',
+      met: settleRatio <= 1.1,
+    });
   } finally {
+    await bare.stop();
     await portal.stop();
     await dropDatabase(benchDb);
   }

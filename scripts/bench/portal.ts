@@ -3,6 +3,7 @@
 // memory (VmHWM) and CPU are its own and the load comes from another process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 export const serverUrl = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -51,11 +52,17 @@ export interface PortalOptions {
   env?: Record<string, string>;
 }
 
-/** Starts src/server.ts in production mode and waits until it says it runs. */
+/** The Node flags of `npm start` (package.json), so the benchmark measures what users run. */
+export function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((part) => part.startsWith('--'));
+}
+
+/** Starts src/server.ts in production mode, with npm start's flags, and waits until it says it runs. */
 export async function startPortal(options: PortalOptions): Promise<Portal> {
   const baseUrl = `http://127.0.0.1:${options.port}`;
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the portal under load.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...startFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const env: Record<string, string | undefined> = {
     ...process.env,
     NODE_ENV: 'production',
@@ -75,7 +82,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const child = spawn(process.execPath, [...nodeArgs, 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  for (let i = 0; i < 300 && !output.includes('läuft') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 3000 && !output.includes('läuft') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
   if (!output.includes('läuft')) {
     child.kill('SIGKILL');
     throw new Error(`portal did not start: ${output}`);

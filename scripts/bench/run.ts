@@ -2,13 +2,17 @@
 // section starts what it needs (bench database on the PostgreSQL server of DATABASE_URL, the
 // portal as its own production process, SMTP peers, load processes) and reports each figure
 // beside its same-run baseline. Prints Markdown tables (for the README) and writes
-// bench-results.json. BENCH_ONLY=pages,mail picks sections.
+// bench-results.json. BENCH_ONLY=pages,logins picks sections.
 import { writeFileSync } from 'node:fs';
+import { runEmbeddedBench } from './embedded.ts';
+import { runLoginsBench } from './logins.ts';
 import { runPagesBench } from './pages.ts';
 import { type BenchSection, formatSection } from './report.ts';
 
 const sections: Record<string, (log: (line: string) => void) => Promise<BenchSection>> = {
   pages: runPagesBench,
+  logins: runLoginsBench,
+  embedded: runEmbeddedBench,
 };
 
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);

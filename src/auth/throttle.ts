@@ -14,9 +14,30 @@ export interface ThrottlePolicy {
   windowMs: number;
 }
 
+// What a login POST from one address may do (issue 16: a whole office signs in from one NAT
+// address the morning after an Umzug):
+// * failures (wrong password, unknown or disabled login) count per address: ipPolicy below;
+// * successful sign-ins do not count there; all POSTs to /anmelden from one address are only
+//   capped by LOGIN_CEILING_PER_MINUTE (@fastify/rate-limit, per instance), far above what an
+//   office needs and far below what would make the per-address failure count meaningless;
+// * at most LOGIN_CHECKS_PER_ADDRESS checks of one address run at once (login.ts), so parallel
+//   guesses cannot all pass the address check before their failures are counted.
+export const LOGIN_CEILING_PER_MINUTE = 1000;
+export const LOGIN_CHECKS_PER_ADDRESS = 8;
+
 export const accountPolicy: ThrottlePolicy = { freeFailures: 4, firstDelayMs: 15_000, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
 // An office behind one address has many people; the per-IP limit only stops spraying.
 export const ipPolicy: ThrottlePolicy = { freeFailures: 30, firstDelayMs: 15_000, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
+
+// The set-password link pages (issue 10): an office opens hundreds of valid links from one
+// address, so only dead or unknown tokens count per address; a valid link is limited per token
+// (passwords/routes.ts). 50 dead links in 15 minutes are free (old invitations clicked in the
+// mail archive), then the address waits, growing from one minute.
+export const deadLinkPolicy: ThrottlePolicy = { freeFailures: 50, firstDelayMs: MINUTE, maxDelayMs: 15 * MINUTE, windowMs: 15 * MINUTE };
+
+export function deadLinkKey(ip: string): string {
+  return `link-ip:${ip}`;
+}
 
 export function accountKey(login: string): string {
   return `login:${login.trim().toLocaleLowerCase('de-DE')}`;
@@ -101,7 +122,7 @@ export async function clearLoginFailures(db: Executor, key: string): Promise<voi
  * such a key starts from one either way.
  */
 export async function forgetQuietThrottleEntries(db: Executor, now: Date): Promise<number> {
-  const quietSince = new Date(now.getTime() - Math.max(accountPolicy.windowMs, ipPolicy.windowMs));
+  const quietSince = new Date(now.getTime() - Math.max(accountPolicy.windowMs, ipPolicy.windowMs, deadLinkPolicy.windowMs));
   const result = await db
     .deleteFrom('login_throttle')
     .where('window_started_at', '<', quietSince)

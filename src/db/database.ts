@@ -1,9 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { pgliteOptions } from './pglite-options.ts';
 import type { Database } from './types.ts';
 
 export type Db = Kysely<Database>;
@@ -33,8 +36,7 @@ export interface DatabaseOptions {
 // Dates come back as Date objects on both engines; bigint counts as numbers are safe for our sizes.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-/** Every PGlite of the app is made with these: the extensions the migrations use, bigint as number. */
-export const pgliteOptions = { extensions: { pg_trgm }, parsers: { 20: (value: string) => Number(value) } };
+export { pgliteOptions, pgliteSettings } from './pglite-options.ts';
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -47,9 +49,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   }
   let pglite = options.pglite;
   if (!pglite) {
-    if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+    if (options.pgliteDir) {
+      mkdirSync(options.pgliteDir, { recursive: true });
+      if (!existsSync(join(options.pgliteDir, 'PG_VERSION'))) await initialisePgliteDir(options.pgliteDir);
+    }
     pglite = await PGlite.create(options.pgliteDir ? join(options.pgliteDir) : undefined, pgliteOptions);
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return { db, pglite, connectionString: null, close: () => db.destroy() };
+}
+
+/**
+ * A new data directory is made and migrated in a child process (pglite-init.ts): initdb's
+ * WebAssembly instance and the memory the first migrations grow go away with it, instead of
+ * staying in the portal (the first start's RSS at the first page was ~640 MB). Costs one extra
+ * process start, once. Its error output (a failing migration) goes to ours.
+ */
+async function initialisePgliteDir(dir: string): Promise<void> {
+  const script = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, dir], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`PGlite-Initialisierung fehlgeschlagen (Code ${code}): ${errors.trim().split('\n').slice(-3).join(' ')}`);
 }

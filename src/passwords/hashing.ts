@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
+import { Semaphore } from '../concurrency.ts';
+import { chooseHashingSlots } from '../threadpool.ts';
 
 // OWASP's argon2id recommendation (19 MiB, 2 passes, 1 lane). argon2 runs on libuv's thread
 // pool, so hashing never blocks the event loop.
 export const hashOptions = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+// argon2 is pure CPU work: more hashes at once than cores only makes each slower, and every one
+// holds a thread of libuv's pool that file reads and DNS need too (threadpool.ts sizes the pool
+// so that FREE_THREADS stay free). The rest wait here, in order, not in libuv's queue.
+export const hashingSlots = new Semaphore(chooseHashingSlots());
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, hashOptions);
+  return hashingSlots.run(() => argon2.hash(password, hashOptions));
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await hashingSlots.run(() => argon2.verify(hash, password));
   } catch {
     return false;
   }

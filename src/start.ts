@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { buildApp } from './app.ts';
+import { systemClock } from './clock.ts';
+import { fail, loadConfigOrFail } from './cli.ts';
+import { openDatabase, type DatabaseHandle } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { text } from './i18n/de.ts';
+import { createSetupToken, operatorExists, SETUP_LINK_MINUTES, SETUP_PATH } from './setup/setup.ts';
+import { coloursFor, createDevelopmentLogStream, frame } from './web/dev-console.ts';
+
+// Start-up: config → database → migrations → app → listen. Stop: no new requests, finish the
+// running ones, stop the queue, close the database.
+
+const config = loadConfigOrFail();
+
+/** One line for the operator: an unreachable database is a configuration problem, not a crash. */
+function reason(error: unknown): string {
+  const e = error as { message?: string; code?: string; errors?: unknown[] } | null;
+  // pg reports "localhost" refused on both ::1 and 127.0.0.1 as an AggregateError without a message.
+  const message = e?.message || (e?.errors?.length ? reason(e.errors[0]) : '') || e?.code || String(error);
+  return message.replace(/\s+/g, ' ').trim();
+}
+
+// Where the database was expected; never the password of DATABASE_URL.
+const databaseUrl = config.databaseUrl ? new URL(config.databaseUrl) : null;
+const databasePlace = databaseUrl
+  ? { variable: 'DATABASE_URL', where: `${databaseUrl.host}${databaseUrl.pathname}` }
+  : { variable: 'DATA_DIR', where: join(config.dataDir, 'pglite') };
+let database: DatabaseHandle;
+try {
+  database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: join(config.dataDir, 'pglite'),
+    onPoolError: (error) => console.error(`Datenbankverbindung getrennt (wird neu aufgebaut): ${error.message}`),
+  });
+  await sql`select 1`.execute(database.db);
+} catch (error) {
+  fail(`Konfigurationsfehler: ${text.startup.databaseUnreachable(databasePlace.variable, databasePlace.where, reason(error))}`);
+}
+await migrateToLatest(database.db);
+// Development: a person reads the console. Links in a frame, log lines short, request lines only
+// at LOG_LEVEL=debug. Production keeps pino's JSON lines for the log collector.
+const colours = coloursFor(Boolean(process.stdout.isTTY));
+const developmentLog = config.production ? undefined : createDevelopmentLogStream(process.stdout, ['debug', 'trace'].includes(config.logLevel));
+const app = await buildApp({
+  config,
+  database,
+  // Development without SMTP: mail notices (with the link) go to the console, as promised in the README.
+  printLine: (line) => console.log(config.production ? line : frame(line.split('\n'), colours)),
+  logStream: developmentLog,
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  app.log.info({ signal }, 'Portal wird beendet');
+  try {
+    await app.close();
+    await database.close();
+    process.exit(0);
+  } catch (error) {
+    app.log.error({ err: error }, 'Fehler beim Beenden');
+    process.exit(1);
+  }
+}
+process.once('SIGTERM', () => void stop('SIGTERM'));
+process.once('SIGINT', () => void stop('SIGINT'));
+
+try {
+  await app.listen({ port: config.port, host: config.host });
+} catch (error) {
+  if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+  await app.close();
+  await database.close();
+  fail(`Konfigurationsfehler: ${text.startup.portInUse(config.host, config.port)}`);
+}
+console.log(`AgileAS Reseller-Portal läuft: ${config.baseUrl.href} (Datenbank: ${config.databaseUrl ? 'PostgreSQL' : `eingebettet in ${join(config.dataDir, 'pglite')}`})`);
+
+if (!(await operatorExists(database.db))) {
+  const token = await createSetupToken(database.db, systemClock.now());
+  const line = text.setup.consoleLine(new URL(`${SETUP_PATH}${token}`, config.baseUrl).href, SETUP_LINK_MINUTES);
+  console.log(config.production ? line : frame(line.split('\n'), colours));
+}
