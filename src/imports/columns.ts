@@ -56,4 +56,6 @@ export function headerOf(key: ColumnKey): string {
 export interface RawRow {
   line: number;
   cells: string[];
+  /** XLSX only: indexes of the cells that held a number (not text). */
+  numbers?: number[];
 }

@@ -1,5 +1,6 @@
 import { text } from '../i18n/de.ts';
-import { type CompanyValues, normaliseVatId, validateCompany } from '../tenants/company.ts';
+import { type CompanyValues, normalisePostalCode, normaliseVatId, validateCompany } from '../tenants/company.ts';
+import { countryName, lookUpCountry, restoreLeadingZero } from '../tenants/countries.ts';
 import { validatePerson } from '../users/person.ts';
 import { tidy } from '../web/forms.ts';
 
@@ -11,6 +12,8 @@ export type ColumnKey = 'customerNumber' | 'name' | 'street' | 'postalCode' | 'c
 export interface SheetRow {
   line: number;
   values: Record<ColumnKey, string>;
+  /** Columns whose XLSX cell held a number, not text (a PLZ typed as 01067 arrives as 1067). */
+  numbers?: ColumnKey[];
 }
 
 export interface Issue {
@@ -28,8 +31,11 @@ export interface ParsedRow {
   line: number;
   tenantKey: string;
   tenant: CompanyValues;
+  /** Optional Mandant cells this row fills; an empty one says nothing about the Mandant. */
+  stated: { country: boolean; vatId: boolean; applications: boolean };
   applications: string[];
-  user: { firstName: string; lastName: string; email: string; rights: Map<string, string> } | null;
+  /** email as written; emailKey lower-cased, for comparing. */
+  user: { firstName: string; lastName: string; email: string; emailKey: string; rights: Map<string, string> } | null;
 }
 
 /** Column headers as the template names them, for messages. */
@@ -60,22 +66,57 @@ function splitList(value: string): string[] {
     .filter(Boolean);
 }
 
+/** The Land cell as an ISO code, or the message saying what was found and what would be accepted. */
+function readCountry(cell: string): { code: string } | { message: string } {
+  if (!cell) return { code: 'DE' };
+  const found = lookUpCountry(cell);
+  if ('code' in found) return { code: found.code };
+  if ('part' in found) return { message: text.imports.countryPart(found.part, countryName(found.of), found.of) };
+  return { message: text.imports.countryUnknown(cell) };
+}
+
+/**
+ * The PLZ as it will be imported. A number cell of an XLSX lost its leading zero in the
+ * spreadsheet program: it is restored with a warning. The same digits from a CSV (or a text
+ * cell) cannot be told apart from a typo, so they are an error that says what probably happened.
+ */
+function readPostalCode(row: SheetRow, country: string | null, issue: (severity: Issue['severity'], message: string) => void): string {
+  const value = normalisePostalCode(row.values.postalCode);
+  const restored = country ? restoreLeadingZero(country, value) : null;
+  if (!restored || !country) return value;
+  if (row.numbers?.includes('postalCode')) {
+    issue('warning', text.imports.postalCodeRestored(value, restored));
+    return restored;
+  }
+  issue('error', text.imports.postalCodeLostZero(value, restored, countryName(country), country));
+  return value;
+}
+
 export function parseRow(row: SheetRow, catalogue: Catalogue, issues: Issue[]): ParsedRow {
   const v = row.values;
   const error = (column: ColumnKey, message: string) => issues.push({ line: row.line, column: columnLabels[column], message, severity: 'error' });
 
+  const country = readCountry(tidy(v.country));
+  let postalCodeIssue = false;
+  const postalCode = readPostalCode(row, 'code' in country ? country.code : null, (severity, message) => {
+    issues.push({ line: row.line, column: columnLabels.postalCode, message, severity });
+    postalCodeIssue ||= severity === 'error';
+  });
   const tenant: CompanyValues = {
     name: tidy(v.name),
     customerNumber: tidy(v.customerNumber),
     street: tidy(v.street),
-    postalCode: tidy(v.postalCode),
+    postalCode,
     city: tidy(v.city),
-    country: tidy(v.country).toUpperCase() || 'DE',
+    country: 'code' in country ? country.code : tidy(v.country),
     vatId: v.vatId ? normaliseVatId(v.vatId) : '',
     phone: '',
     email: '',
   };
-  for (const [field, message] of Object.entries(validateCompany(tenant))) error(field as ColumnKey, message);
+  const companyErrors = validateCompany(tenant);
+  if ('message' in country) companyErrors.country = country.message;
+  if (postalCodeIssue) delete companyErrors.postalCode;
+  for (const [field, message] of Object.entries(companyErrors)) error(field as ColumnKey, message);
 
   const applications = splitList(v.applications);
   for (const code of applications) if (!catalogue.byCode.has(code)) error('applications', text.imports.unknownApplication(code));
@@ -93,25 +134,60 @@ export function parseRow(row: SheetRow, catalogue: Catalogue, issues: Issue[]): 
       else if (rights.has(code)) error('rights', text.imports.rightTwice(code));
       else rights.set(code, role);
     }
-    user = { ...person, email: person.email.toLowerCase(), rights };
+    // The address is kept as written ("Max.Mustermann@…"); only comparisons ignore the case.
+    user = { ...person, emailKey: person.email.toLowerCase(), rights };
   }
-  return { line: row.line, tenantKey: tenantKeyOf(tenant), tenant, applications, user };
+  const stated = { country: tidy(v.country) !== '', vatId: tenant.vatId !== '', applications: applications.length > 0 };
+  return { line: row.line, tenantKey: tenantKeyOf(tenant), tenant, stated, applications, user };
 }
 
-const comparedColumns: ColumnKey[] = ['name', 'street', 'postalCode', 'city', 'country', 'vatId'];
+type ComparedColumn = 'name' | 'street' | 'postalCode' | 'city' | 'country' | 'vatId' | 'applications';
+const comparedColumns: ComparedColumn[] = ['name', 'street', 'postalCode', 'city', 'country', 'vatId', 'applications'];
+// Optional Mandant columns: an empty cell says nothing, so it agrees with any value.
+const optionalColumns = new Set<ComparedColumn>(['country', 'vatId', 'applications']);
 
-/** Rows of one Mandant must agree on its columns; the first row of the Mandant is the reference. */
-export function checkTenantRowsAgree(first: ParsedRow, other: ParsedRow, issues: Issue[]): void {
+function cellOf(row: ParsedRow, column: ComparedColumn): string | null {
+  if (optionalColumns.has(column) && !row.stated[column as keyof ParsedRow['stated']]) return null;
+  if (column === 'applications') return [...new Set(row.applications)].sort().join(', ');
+  return row.tenant[column];
+}
+
+function shown(column: ComparedColumn, value: string): string {
+  return column === 'country' ? `${countryName(value)} (${value})` : value;
+}
+
+/**
+ * The Mandant that the rows of one group describe, and an error in every one of its rows for
+ * each column they disagree on. One rule, whatever the row order: the required columns must be
+ * the same in every row; an optional one (Land, USt-IdNr, Anwendungen) may be left empty in
+ * any row, and every row that fills it must say the same. The message names each value and the
+ * rows that hold it, the rarer value first (it is most likely the typo).
+ */
+export function reconcileTenantRows(group: ParsedRow[], issues: Issue[]): { tenant: CompanyValues; applications: string[] } {
+  const first = group[0]!;
+  const tenant = { ...first.tenant };
+  let applications = first.applications;
   for (const column of comparedColumns) {
-    const a = first.tenant[column as keyof CompanyValues];
-    const b = other.tenant[column as keyof CompanyValues];
-    if (a !== b) {
-      issues.push({ line: other.line, column: columnLabels[column], message: text.imports.tenantRowsDisagree(first.line, a, b), severity: 'error' });
+    const linesByValue = new Map<string, number[]>();
+    for (const row of group) {
+      const value = cellOf(row, column);
+      if (value === null) continue;
+      if (!linesByValue.has(value)) linesByValue.set(value, []);
+      linesByValue.get(value)!.push(row.line);
     }
+    const [agreed] = linesByValue.keys();
+    if (linesByValue.size === 1 && agreed !== undefined) {
+      // The one value every filling row states, even when the first row left the cell empty.
+      if (column === 'applications') applications = group.find((row) => row.stated.applications)!.applications;
+      else tenant[column] = agreed;
+      continue;
+    }
+    if (linesByValue.size < 2) continue;
+    const parts = [...linesByValue]
+      .sort(([, a], [, b]) => a.length - b.length || a[0]! - b[0]!)
+      .map(([value, lines]) => ({ value: shown(column, value), lines }));
+    const message = text.imports.tenantRowsDisagree(columnLabels[column], parts);
+    for (const row of group) issues.push({ line: row.line, column: columnLabels[column], message, severity: 'error' });
   }
-  const appsA = [...first.applications].sort().join(',');
-  const appsB = [...other.applications].sort().join(',');
-  if (other.applications.length > 0 && appsA !== appsB) {
-    issues.push({ line: other.line, column: columnLabels.applications, message: text.imports.tenantRowsDisagree(first.line, appsA, appsB), severity: 'error' });
-  }
+  return { tenant, applications };
 }

@@ -1,5 +1,4 @@
 import { text } from '../i18n/de.ts';
-import { countries } from '../tenants/company.ts';
 import { type ColumnKey, importColumns } from './columns.ts';
 import { toCsv } from './csv.ts';
 
@@ -47,8 +46,7 @@ function describeRequired(column: (typeof importColumns)[number]): string {
 }
 
 function describeColumn(key: ColumnKey): string {
-  const t = text.spreadsheet.template;
-  return key === 'country' ? `${t.columns.country} ${t.countries(Object.keys(countries).join(', '))}` : t.columns[key]!;
+  return text.spreadsheet.template.columns[key]!;
 }
 
 /** XLSX with the sheet "Daten" (header and example row) and the sheet "Erläuterung". */
