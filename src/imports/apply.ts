@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { type AuditAction, recordAuditEvents } from '../audit/audit.ts';
 import type { Tx } from '../db/database.ts';
 import { companyRow } from '../tenants/company.ts';
-import { loginBaseFor } from '../users/login-name.ts';
+import { LOGIN_LOCK_BUCKETS, LOGIN_LOCK_CLASS, loginBaseFor } from '../users/login-name.ts';
 import { type ImportPlan, nextFreeLogin } from './plan.ts';
 
 // Carries out a plan inside the caller's transaction, in bulk statements: 10,000 rows are a few
@@ -85,8 +85,9 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
   // cannot deadlock, then every free login is found in memory.
   const created = plan.users.filter((u) => u.action === 'create');
   const bases = [...new Set(created.map((u) => loginBaseFor(u.firstName, u.lastName)))].sort();
-  for (const part of chunks(bases)) {
-    await sql`select pg_advisory_xact_lock(hashtext('login:' || b)) from unnest(${part}::text[]) as b order by b`.execute(trx);
+  if (bases.length) {
+    // One statement, buckets in ascending order (login-name.ts): at most 1,024 locks, however many names.
+    await sql`select pg_advisory_xact_lock(${LOGIN_LOCK_CLASS}::int, k) from (select distinct hashtext('login:' || b) & ${LOGIN_LOCK_BUCKETS - 1}::int as k from unnest(${bases}::text[]) as b) as buckets order by k`.execute(trx);
   }
   const used = new Set<string>();
   for (const part of chunks(bases)) {

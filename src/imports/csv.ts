@@ -2,7 +2,7 @@ import { CsvError, parse } from 'csv-parse';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { text } from '../i18n/de.ts';
-import { findColumn, type RawRow } from './columns.ts';
+import { createCellKeeper, findColumn, type RawRow } from './columns.ts';
 import { SpreadsheetError } from './spreadsheet-error.ts';
 
 // CSV as spreadsheet programs really save it: Excel's German default is Windows-1252 with ";",
@@ -125,6 +125,7 @@ export async function readCsv(bytes: Buffer, maxDataRows: number): Promise<{ row
   const hint = /^sep=(.)(?:\r\n|\n|\r)/i.exec(head);
   const delimiter = hint ? hint[1]! : detectDelimiter(head);
   const rows: RawRow[] = [];
+  const keep = createCellKeeper();
   let empty = true;
   const parser = parse({
     delimiter,
@@ -137,7 +138,7 @@ export async function readCsv(bytes: Buffer, maxDataRows: number): Promise<{ row
       const cells = record.map((cell) => cell.trim());
       if (cells.every((cell) => cell === '')) return null;
       if (rows.length > maxDataRows) throw new SpreadsheetError('too-many-rows', text.spreadsheet.tooManyRows(maxDataRows));
-      rows.push({ line: context.records, cells });
+      rows.push({ line: context.records, cells: keep(cells) });
       return null;
     },
   });

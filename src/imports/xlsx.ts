@@ -1,5 +1,5 @@
 import { text } from '../i18n/de.ts';
-import type { RawRow } from './columns.ts';
+import { createCellKeeper, type RawRow } from './columns.ts';
 import { SpreadsheetError } from './spreadsheet-error.ts';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -121,6 +121,20 @@ function mergedCells(range: string): { from: [number, number]; cells: [number, n
   return { from: [top, left], cells };
 }
 
+/** The file in 64 KB pieces: handed over whole, unzipper would unpack far ahead of the reader. */
+function* chunksOf(file: Buffer): Generator<Buffer> {
+  for (let at = 0; at < file.length; at += 64 * 1024) yield file.subarray(at, at + 64 * 1024);
+}
+
+/**
+ * A copy of the text that does not hold on to the XML it came from: V8 keeps a substring of 13
+ * characters or more as a slice of its parent string, and exceljs' parser hands out cell texts
+ * cut from its chunks of sheet XML — kept for 20,000 rows, they would keep the whole XML alive.
+ */
+function detach(value: string): string {
+  return value.length < 13 ? value : Buffer.from(value, 'utf8').toString('utf8');
+}
+
 interface SheetLine {
   line: number;
   cells: string[];
@@ -135,8 +149,9 @@ interface SheetLine {
 export async function readFirstWorksheet(file: Buffer, maxDataRows: number, scan: WorksheetScan, firstName: string | undefined): Promise<RawRow[]> {
   // Loaded on first use: exceljs is large and most requests never see a spreadsheet.
   const { default: ExcelJS } = await import('exceljs');
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([file]), { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(chunksOf(file)), { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   const lines = new Map<number, SheetLine>();
+  const keep = createCellKeeper();
   let found = false;
   try {
     for await (const worksheet of reader) {
@@ -155,7 +170,9 @@ export async function readFirstWorksheet(file: Buffer, maxDataRows: number, scan
           cells.push(cellText(cell.value, cell.numFmt).trim());
           if (typeof cell.value === 'number' || (typeof cell.value === 'object' && cell.value !== null && typeof (cell.value as { result?: unknown }).result === 'number')) numbers.push(column - 1);
         });
-        lines.set(row.number, { line: row.number, cells, numbers });
+        // An empty row is left out here already; its number is still Excel's for the rows below.
+        if (cells.every((cell) => cell === '')) continue;
+        lines.set(row.number, { line: row.number, cells: keep(cells).map(detach), numbers });
       }
     }
   } catch (error) {
