@@ -17,6 +17,9 @@ import { benchPassword, databaseUrl, dropDatabase, recreateDatabase, signIn, sta
 import { type BenchRow, type BenchSection, readPeakRssMb, round } from './report.ts';
 
 const run = promisify(execFile);
+// The portal runs with the V8 flags of `npm start` (package.json), as in production: the young
+// generation is capped there (--max-semi-space-size), which bounds the peak RSS of an import.
+const startFlags = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).split(/\s+/).filter((part) => part.startsWith('--')).join(' ');
 const benchDb = 'agileas_bench_import';
 const port = Number(process.env.BENCH_IMPORT_PORT || 3996);
 // BENCH_IMPORT_SIZES=1000,2000 for a quick try; the issue's sizes by default.
@@ -46,7 +49,7 @@ interface Measured {
 /** One file through a fresh portal: upload, preview page, commit; the portal's peak RSS. */
 async function importThroughPortal(path: string, name: string, commit: boolean): Promise<Measured> {
   await seed();
-  const portal = await startPortal({ port, database: benchDb });
+  const portal = await startPortal({ port, database: benchDb, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${startFlags}`.trim() } });
   try {
     const cookie = await signIn(portal.baseUrl, 'bench.import', benchPassword);
     const form = await fetch(`${portal.baseUrl}/import`, { headers: { cookie } });

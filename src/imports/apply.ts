@@ -90,11 +90,11 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
     await sql`select pg_advisory_xact_lock(${LOGIN_LOCK_CLASS}::int, k) from (select distinct hashtext('login:' || b) & ${LOGIN_LOCK_BUCKETS - 1}::int as k from unnest(${bases}::text[]) as b) as buckets order by k`.execute(trx);
   }
   const used = new Set<string>();
-  for (const part of chunks(bases)) {
+  if (bases.length) {
     const taken = await trx
       .selectFrom('accounts')
       .select(sql<string>`lower(login)`.as('login'))
-      .where(sql`regexp_replace(lower(login), '[0-9]+$', '')`, 'in', part)
+      .where(sql<boolean>`regexp_replace(lower(login), '[0-9]+$', '') = any(${bases}::text[])`)
       .execute();
     for (const row of taken) used.add(row.login);
   }

@@ -1,12 +1,13 @@
 import { PassThrough } from 'node:stream';
 import { text } from '../i18n/de.ts';
+import { loadExcelJs } from './exceljs.ts';
 
 // The result of an import as an XLSX, written with exceljs' streaming writer: a row at a time
 // into the archive, not a workbook of 20,000 rows in memory first. Every cell is text, so a
 // value starting with "=" stays text in Excel (no formula, unlike a CSV opened by double-click).
 
 export async function buildResultXlsx(header: string[], rows: string[][]): Promise<Buffer> {
-  const { default: ExcelJS } = await import('exceljs');
+  const ExcelJS = await loadExcelJs();
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,6 +1,7 @@
 import { text } from '../i18n/de.ts';
 import { type ColumnKey, importColumns } from './columns.ts';
 import { toCsv } from './csv.ts';
+import { loadExcelJs } from './exceljs.ts';
 
 // The files a reseller downloads to fill in. Reading one back unchanged gives the example row,
 // so the template and the reader cannot drift apart unnoticed (the tests check that).
@@ -51,7 +52,7 @@ function describeColumn(key: ColumnKey): string {
 
 /** XLSX with the sheet "Daten" (header and example row) and the sheet "Erläuterung". */
 export async function buildTemplateXlsx(catalogue: TemplateApplication[]): Promise<Buffer> {
-  const { default: ExcelJS } = await import('exceljs');
+  const ExcelJS = await loadExcelJs();
   const t = text.spreadsheet.template;
   const workbook = new ExcelJS.Workbook();
 

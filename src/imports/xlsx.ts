@@ -4,6 +4,7 @@ import { SpreadsheetError } from './spreadsheet-error.ts';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { readZipEntry, streamEntries, type ZipEntry } from './zip-check.ts';
+import { loadExcelJs } from './exceljs.ts';
 
 // Reads the first worksheet of an XLSX that zip-check.ts has already let through. Every cell
 // becomes the text a person sees in it; nothing is evaluated (exceljs cannot, and a formula
@@ -147,8 +148,7 @@ interface SheetLine {
  * range reads as the range's value. Stops after maxDataRows below the header.
  */
 export async function readFirstWorksheet(file: Buffer, maxDataRows: number, scan: WorksheetScan, firstName: string | undefined): Promise<RawRow[]> {
-  // Loaded on first use: exceljs is large and most requests never see a spreadsheet.
-  const { default: ExcelJS } = await import('exceljs');
+  const ExcelJS = await loadExcelJs();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(chunksOf(file)), { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   const lines = new Map<number, SheetLine>();
   const keep = createCellKeeper();
