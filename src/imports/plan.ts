@@ -137,7 +137,20 @@ export async function buildImportPlan(db: Executor, resellerId: string, rows: Sh
     else groups.set(parsed.tenantKey, [parsed]);
   }
 
-  const existing = await loadExisting(db, resellerId, [...groups.keys()]);
+  // Each Mandant as its rows agree on it; its key again from the agreed values (a PLZ restored
+  // only once the country was known finds the Mandant stored with it).
+  const keys = new Set<string>();
+  const mandanten = [...groups].map(([groupKey, group]) => {
+    const agreed = reconcileTenantRows(group, issues);
+    const agreedKey = tenantKeyOf(agreed.tenant);
+    // Two groups that turn out to be one Mandant (1067 as a number, 01067 as text, no
+    // Kundennummer) stay two entries of the plan rather than sharing a key and mixing their rows.
+    const key = keys.has(agreedKey) ? groupKey : agreedKey;
+    keys.add(key);
+    return { key, group, agreed };
+  });
+
+  const existing = await loadExisting(db, resellerId, [...new Set(mandanten.map((m) => m.key))]);
   const existingByKey = new Map(existing.tenants.map((t) => [tenantKeyOf(companyValuesFromRow(t)), t]));
   // A file row with a Kundennummer only matches by number; without one, by Firma + PLZ.
   for (const t of existing.tenants) {
@@ -156,9 +169,8 @@ export async function buildImportPlan(db: Executor, resellerId: string, rows: Sh
 
   const tenants: PlannedTenant[] = [];
   const users: PlannedUser[] = [];
-  for (const [key, group] of groups) {
+  for (const { key, group, agreed } of mandanten) {
     const first = group[0]!;
-    const agreed = reconcileTenantRows(group, issues);
     const current = existingByKey.get(key);
     const booked = (current && bookedByTenant.get(current.id)) || new Set<string>();
     const wantedCodes = new Set([...agreed.applications, ...bookForAll]);

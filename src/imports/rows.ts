@@ -1,8 +1,8 @@
 import { text } from '../i18n/de.ts';
 import { type CompanyValues, normalisePostalCode, normaliseVatId, validateCompany } from '../tenants/company.ts';
-import { countryName, lookUpCountry, restoreLeadingZero } from '../tenants/countries.ts';
+import { countryName, describePostalCode, describeVatId, isCountryCode, isPostalCodeValid, isVatIdValid, lookUpCountry, restoreLeadingZero } from '../tenants/countries.ts';
 import { validatePerson } from '../users/person.ts';
-import { tidy } from '../web/forms.ts';
+import { checkText, tidy } from '../web/forms.ts';
 
 // One spreadsheet row → a Mandant part and, unless the Anwender columns are empty, an Anwender
 // part; each with the German messages for what is wrong, tied to line and column.
@@ -36,6 +36,8 @@ export interface ParsedRow {
   applications: string[];
   /** email as written; emailKey lower-cased, for comparing. */
   user: { firstName: string; lastName: string; email: string; emailKey: string; rights: Map<string, string> } | null;
+  /** The PLZ cell of an XLSX held a number (Excel drops its leading zeros). */
+  postalCodeWasNumber: boolean;
 }
 
 /** Column headers as the template names them, for messages. */
@@ -76,46 +78,49 @@ function readCountry(cell: string): { code: string } | { message: string } {
 }
 
 /**
- * The PLZ as it will be imported. A number cell of an XLSX lost its leading zero in the
- * spreadsheet program: it is restored with a warning. The same digits from a CSV (or a text
- * cell) cannot be told apart from a typo, so they are an error that says what probably happened.
+ * The checks that depend on the Mandant's country: the PLZ and the USt-IdNr must fit it. A number
+ * cell of an XLSX lost its leading zero in the spreadsheet program: it is restored with a
+ * warning. The same digits from a CSV (or a text cell) cannot be told apart from a typo, so they
+ * are an error that says what probably happened.
  */
-function readPostalCode(row: SheetRow, country: string | null, issue: (severity: Issue['severity'], message: string) => void): string {
-  const value = normalisePostalCode(row.values.postalCode);
-  const restored = country ? restoreLeadingZero(country, value) : null;
-  if (!restored || !country) return value;
-  if (row.numbers?.includes('postalCode')) {
-    issue('warning', text.imports.postalCodeRestored(value, restored));
-    return restored;
+function checkForCountry(row: ParsedRow, country: string, issues: Issue[]): void {
+  const push = (column: ColumnKey, severity: Issue['severity'], message: string) => issues.push({ line: row.line, column: columnLabels[column], message, severity });
+  const { tenant } = row;
+  const value = tenant.postalCode;
+  if (value && !checkText(value, { label: '', max: 12, required: true })) {
+    const restored = restoreLeadingZero(country, value);
+    if (restored && row.postalCodeWasNumber) {
+      push('postalCode', 'warning', text.imports.postalCodeRestored(value, restored));
+      tenant.postalCode = restored;
+    } else if (restored) push('postalCode', 'error', text.imports.postalCodeLostZero(value, restored, countryName(country), country));
+    else if (!isPostalCodeValid(country, value)) push('postalCode', 'error', text.company.postalCodeFormat(value, countryName(country), country, describePostalCode(country)));
   }
-  issue('error', text.imports.postalCodeLostZero(value, restored, countryName(country), country));
-  return value;
+  if (tenant.vatId && !isVatIdValid(country, tenant.vatId)) push('vatId', 'error', text.company.vatIdFormat(tenant.vatId, countryName(country), country, describeVatId(country)));
 }
 
 export function parseRow(row: SheetRow, catalogue: Catalogue, issues: Issue[]): ParsedRow {
   const v = row.values;
   const error = (column: ColumnKey, message: string) => issues.push({ line: row.line, column: columnLabels[column], message, severity: 'error' });
 
-  const country = readCountry(tidy(v.country));
-  let postalCodeIssue = false;
-  const postalCode = readPostalCode(row, 'code' in country ? country.code : null, (severity, message) => {
-    issues.push({ line: row.line, column: columnLabels.postalCode, message, severity });
-    postalCodeIssue ||= severity === 'error';
-  });
+  const countryCell = tidy(v.country);
+  const country = countryCell ? readCountry(countryCell) : null;
   const tenant: CompanyValues = {
     name: tidy(v.name),
     customerNumber: tidy(v.customerNumber),
     street: tidy(v.street),
-    postalCode,
+    postalCode: normalisePostalCode(v.postalCode),
     city: tidy(v.city),
-    country: 'code' in country ? country.code : tidy(v.country),
+    // An empty Land cell is decided with the Mandant's other rows (reconcileTenantRows).
+    country: !country ? 'DE' : 'code' in country ? country.code : countryCell,
     vatId: v.vatId ? normaliseVatId(v.vatId) : '',
     phone: '',
     email: '',
   };
   const companyErrors = validateCompany(tenant);
-  if ('message' in country) companyErrors.country = country.message;
-  if (postalCodeIssue) delete companyErrors.postalCode;
+  // What fits the country is checked by checkForCountry, once the country is known.
+  if (tenant.postalCode && companyErrors.postalCode && !checkText(tenant.postalCode, { label: '', max: 12, required: true })) delete companyErrors.postalCode;
+  delete companyErrors.vatId;
+  if (country && 'message' in country) companyErrors.country = country.message;
   for (const [field, message] of Object.entries(companyErrors)) error(field as ColumnKey, message);
 
   const applications = splitList(v.applications);
@@ -137,8 +142,12 @@ export function parseRow(row: SheetRow, catalogue: Catalogue, issues: Issue[]): 
     // The address is kept as written ("Max.Mustermann@…"); only comparisons ignore the case.
     user = { ...person, emailKey: person.email.toLowerCase(), rights };
   }
-  const stated = { country: tidy(v.country) !== '', vatId: tenant.vatId !== '', applications: applications.length > 0 };
-  return { line: row.line, tenantKey: tenantKeyOf(tenant), tenant, stated, applications, user };
+  const stated = { country: countryCell !== '', vatId: tenant.vatId !== '', applications: applications.length > 0 };
+  const parsed: ParsedRow = { line: row.line, tenantKey: '', tenant, stated, applications, user, postalCodeWasNumber: row.numbers?.includes('postalCode') ?? false };
+  if (country && 'code' in country) checkForCountry(parsed, country.code, issues);
+  // After the check: a restored PLZ (01067) is the one that finds the Mandant again.
+  parsed.tenantKey = tenantKeyOf(tenant);
+  return parsed;
 }
 
 type ComparedColumn = 'name' | 'street' | 'postalCode' | 'city' | 'country' | 'vatId' | 'applications';
@@ -164,6 +173,16 @@ function shown(column: ComparedColumn, value: string): string {
  * rows that hold it, the rarer value first (it is most likely the typo).
  */
 export function reconcileTenantRows(group: ParsedRow[], issues: Issue[]): { tenant: CompanyValues; applications: string[] } {
+  // The country first: the rows that leave Land empty are checked against the one the others state.
+  const statedCountries = new Set(group.filter((row) => row.stated.country).map((row) => row.tenant.country));
+  const country = statedCountries.size === 1 ? [...statedCountries][0]! : statedCountries.size === 0 ? 'DE' : null;
+  if (country && isCountryCode(country)) {
+    for (const row of group) {
+      if (row.stated.country) continue;
+      row.tenant.country = country;
+      checkForCountry(row, country, issues);
+    }
+  }
   const first = group[0]!;
   const tenant = { ...first.tenant };
   let applications = first.applications;
