@@ -484,7 +484,8 @@ export const text = {
     progress: { queued: 'Wartet auf Versand', sent: 'Zugestellt', retrying: 'Fehlgeschlagen – wird wiederholt', failed: 'Endgültig fehlgeschlagen', dropped: 'Überholt', none: 'Noch nicht versendet', active: 'Passwort gesetzt' } as Record<string, string>,
     resendFailed: 'Fehlgeschlagene erneut versenden',
     resent: (n: number) => `${n} Links werden erneut versendet.`,
-    unknownApplication: (code: string) => `Unbekannter Anwendungs-Code „${code}“.`,
+    unknownApplication: (code: string, known: string[]) =>
+      known.length ? `Unbekannter Anwendungs-Code „${code}“ (möglich: ${known.join(', ')}).` : `Unbekannter Anwendungs-Code „${code}“: Es sind noch keine Anwendungen angelegt.`,
     unknownRole: (code: string, role: string, roles: string[]) =>
       roles.length ? `Die Anwendung „${code}“ kennt die Rolle „${role}“ nicht (möglich: ${roles.join(', ')}).` : `Unbekanntes Recht „${code}:${role}“.`,
     rightTwice: (code: string) => `Für die Anwendung „${code}“ ist mehr als ein Recht angegeben.`,

@@ -47,6 +47,14 @@ type AuditRow = { action: AuditAction; subject?: string | null; tenant?: string 
 
 export async function applyImportPlan(trx: Tx, resellerId: string, runId: string, plan: ImportPlan, actor: ImportActor): Promise<CreatedUser[]> {
   const audit: AuditRow[] = [];
+  const support = actor.support ? { support: true } : {};
+  // Written after each part, not all at the end: 20,000 Anwender are 40,000 events, and holding
+  // them all (twice, as rows and as statements) is the largest part of a commit's memory.
+  const writeAudit = async () =>
+    recordAuditEvents(
+      trx,
+      audit.splice(0).map((e) => ({ action: e.action, at: actor.at, actorId: actor.actorId, subjectId: e.subject ?? null, resellerId, tenantId: e.tenant ?? null, ip: actor.ip, details: { ...e.details, ...support } })),
+    );
   const tenantIdByKey = new Map<string, string>();
   const tenantByKey = new Map(plan.tenants.map((t) => [t.key, t]));
 
@@ -80,6 +88,7 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
       .execute();
   }
   for (const b of bookings) audit.push({ action: 'application.booked', tenant: b.tenant_id, details: { applicationId: b.application_id, via: 'import' } });
+  await writeAudit();
 
   // Logins: the same locks as a manual creation takes, in sorted order so that two imports
   // cannot deadlock, then every free login is found in memory.
@@ -126,6 +135,7 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
       .execute();
   }
   for (const a of newAccounts) audit.push({ action: 'account.created', subject: a.id, tenant: a.tenantId, details: { role: 'user', login: a.login, via: 'import' } });
+  await writeAudit();
 
   for (const u of plan.users.filter((u) => u.action === 'update')) {
     await trx.updateTable('accounts').set({ first_name: u.firstName, last_name: u.lastName, updated_at: actor.at }).where('id', '=', u.existingId!).execute();
@@ -144,11 +154,6 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
     audit.push({ action: 'rights.changed', subject: u.existingId ?? accountIdOf.get(u)!, tenant: tenantIdByKey.get(u.tenantKey)!, details: { rights: Object.fromEntries(u.rights), via: 'import' } });
   }
   audit.push({ action: 'import.committed', details: { runId, ...plan.counts } });
-
-  const support = actor.support ? { support: true } : {};
-  await recordAuditEvents(
-    trx,
-    audit.map((e) => ({ action: e.action, at: actor.at, actorId: actor.actorId, subjectId: e.subject ?? null, resellerId, tenantId: e.tenant ?? null, ip: actor.ip, details: { ...e.details, ...support } })),
-  );
+  await writeAudit();
   return result;
 }

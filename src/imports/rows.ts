@@ -124,7 +124,8 @@ export function parseRow(row: SheetRow, catalogue: Catalogue, issues: Issue[]): 
   for (const [field, message] of Object.entries(companyErrors)) error(field as ColumnKey, message);
 
   const applications = splitList(v.applications);
-  for (const code of applications) if (!catalogue.byCode.has(code)) error('applications', text.imports.unknownApplication(code));
+  const knownCodes = () => [...catalogue.byCode.keys()].sort();
+  for (const code of applications) if (!catalogue.byCode.has(code)) error('applications', text.imports.unknownApplication(code, knownCodes()));
 
   let user: ParsedRow['user'] = null;
   if (v.firstName || v.lastName || v.email || v.rights) {
@@ -134,7 +135,7 @@ export function parseRow(row: SheetRow, catalogue: Catalogue, issues: Issue[]): 
     for (const entry of splitList(v.rights)) {
       const [code = '', role = ''] = entry.split(':').map((s) => s.trim());
       const application = catalogue.byCode.get(code);
-      if (!application) error('rights', text.imports.unknownApplication(code));
+      if (!application) error('rights', text.imports.unknownApplication(code, knownCodes()));
       else if (!role || !application.roles.includes(role)) error('rights', text.imports.unknownRole(code, role, application.roles));
       else if (rights.has(code)) error('rights', text.imports.rightTwice(code));
       else rights.set(code, role);

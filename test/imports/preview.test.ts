@@ -81,7 +81,7 @@ t.test('the preview', async (t) => {
     t.same(at(2, 'Firma'), [text.field.missing(text.company.missing.name)], 'missing Firma');
     t.same(at(3, 'Vorname'), [text.field.missing(text.labelsAccusativeOther.firstName)], 'missing Vorname');
     t.same(at(4, 'E-Mail'), [text.field.email], 'bad e-mail');
-    t.same(at(5, 'Anwendungen'), [text.imports.unknownApplication('warenwirtschaft')], 'unknown application code');
+    t.same(at(5, 'Anwendungen'), [text.imports.unknownApplication('warenwirtschaft', ['buchhaltung', 'lohn'])], 'unknown application code, with the known ones');
     t.same(at(6, 'Zugriffsrechte'), [text.imports.unknownRole('buchhaltung', 'chef', buchhaltung.roles)], 'unknown role, with the possible ones');
     t.match(at(6, 'Zugriffsrechte')[0], 'nutzer, admin');
     const ortDisagrees = text.imports.tenantRowsDisagree('Ort', [{ value: 'Hamburg', lines: [7] }, { value: 'Bremen', lines: [8] }]);
