@@ -13,7 +13,7 @@ t.test('the Mandant form and every country', async (t) => {
 
   const form = await rita.get('/mandanten/neu');
   const select = /<select id="f-country"[\s\S]*?<\/select>/.exec(form.body)?.[0] ?? '';
-  const options = [...select.matchAll(/<option value="([A-Z]{2})"[^>]*>([^<]*)<\/option>/g)].map((m) => [m[1]!, m[2]!]);
+  const options: [string, string][] = [...select.matchAll(/<option value="([A-Z]{2})"[^>]*>([^<]*)<\/option>/g)].map((m) => [m[1]!, m[2]!]);
   t.equal(options.length, 250, 'all 250 countries of ISO 3166-1');
   t.same(options[0], ['DE', 'Deutschland'], 'Deutschland first');
   const rest = options.slice(1).map(([, name]) => name);
