@@ -77,7 +77,11 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     try {
       sheet = await readSpreadsheet(buffer, file.filename);
     } catch (error) {
-      if (error instanceof SpreadsheetError) return renderIndex(request, reply, error.message, 422);
+      if (error instanceof SpreadsheetError) {
+        // What a library threw stays in the log (no cell content in it: the message of a parser).
+        if (error.cause) request.log.warn({ code: error.code, cause: String((error.cause as Error)?.message ?? error.cause).slice(0, 300) }, 'spreadsheet refused');
+        return renderIndex(request, reply, error.message, 422);
+      }
       throw error;
     }
     const workspace = workspaceOf(request);

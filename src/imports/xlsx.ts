@@ -177,7 +177,7 @@ export async function readFirstWorksheet(file: Buffer, maxDataRows: number, scan
     }
   } catch (error) {
     if (error instanceof SpreadsheetError) throw error;
-    throw new SpreadsheetError('xlsx-unreadable', text.spreadsheet.xlsxUnreadable);
+    throw new SpreadsheetError('xlsx-unreadable', text.spreadsheet.xlsxUnreadable, { cause: error });
   }
   if (!found) throw new SpreadsheetError('xlsx-unreadable', text.spreadsheet.xlsxUnreadable);
   for (const range of scan.merges) applyMerge(lines, range);
