@@ -5,6 +5,7 @@
 // bench-results.json. BENCH_ONLY=pages,logins picks sections.
 import { writeFileSync } from 'node:fs';
 import { runEmbeddedBench } from './embedded.ts';
+import { runImportBench } from './imports.ts';
 import { runLoginsBench } from './logins.ts';
 import { runPagesBench } from './pages.ts';
 import { type BenchSection, formatSection } from './report.ts';
@@ -13,6 +14,7 @@ const sections: Record<string, (log: (line: string) => void) => Promise<BenchSec
   pages: runPagesBench,
   logins: runLoginsBench,
   embedded: runEmbeddedBench,
+  imports: runImportBench,
 };
 
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);

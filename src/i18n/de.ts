@@ -193,13 +193,14 @@ export const text = {
     missing: { name: 'den Firmennamen', street: 'Straße und Hausnummer', postalCode: 'die Postleitzahl', city: 'den Ort' },
     formulaStart: 'Bitte nicht mit =, +, -, @ oder einem Tabulator beginnen.',
     markup: 'Bitte keine spitzen Klammern (< oder >) verwenden.',
-    countryUnknown: 'Bitte wähle ein Land aus der Liste.',
-    postalCodeFormat: (country: string, code: string) =>
-      code === 'DE' ? 'Eine deutsche Postleitzahl hat genau fünf Ziffern.' : `Diese Postleitzahl passt nicht zum Format für ${country}.`,
+    countryUnknown: (value: string) => (value ? `Das Land „${value}“ kennen wir nicht. Bitte wähle ein Land aus der Liste.` : 'Bitte wähle ein Land aus der Liste.'),
+    postalCodeFormat: (value: string, country: string, code: string, expected: string | null) =>
+      expected
+        ? `Die PLZ „${value}“ passt nicht zu ${country} (${code}); erwartet: ${expected}.`
+        : `Die PLZ „${value}“ sieht nicht wie eine Postleitzahl aus; erwartet: Ziffern und Buchstaben, ggf. mit Leerzeichen oder Bindestrich, höchstens 12 Zeichen.`,
     customerNumberFormat: 'Bitte nur Buchstaben, Ziffern, Punkt, Bindestrich, Unterstrich und Schrägstrich verwenden; am Anfang ein Buchstabe oder eine Ziffer.',
     customerNumberTaken: (name: string) => `Diese Kundennummer ist bei dir schon vergeben (${name}).`,
-    vatIdFormat: (country: string, code: string) =>
-      code === 'DE' ? 'Eine deutsche USt-IdNr. besteht aus DE und neun Ziffern, z. B. DE123456789.' : `Diese USt-IdNr. passt nicht zum Format für ${country}.`,
+    vatIdFormat: (value: string, country: string, code: string, expected: string) => `Die USt-IdNr. „${value}“ passt nicht zu ${country} (${code}); erwartet: ${expected}.`,
     phoneFormat: 'Bitte eine Telefonnummer aus Ziffern angeben, z. B. +49 40 123456.',
   },
   list: {
@@ -472,6 +473,9 @@ export const text = {
     resultTitle: (file: string) => `Ergebnis: ${file}`,
     resultIntro: 'Diese Anwender wurden neu angelegt. Ein Passwort gibt es noch nicht – jeder Anwender legt es selbst über seinen Link fest.',
     resultDownload: 'Liste als CSV herunterladen',
+    resultDownloadXlsx: 'Liste als Excel-Datei (XLSX) herunterladen',
+    resultSheet: 'Ergebnis',
+    warningsTitle: (n: number) => (n === 1 ? 'Ein Hinweis: Der Import kann trotzdem ausgeführt werden. Prüfe bitte, ob die Übernahme stimmt.' : `${n} Hinweise: Der Import kann trotzdem ausgeführt werden. Prüfe bitte, ob die Übernahmen stimmen.`),
     resultColumns: { tenant: 'Mandant', customerNumber: 'Kundennummer', name: 'Name', email: 'E-Mail', login: 'Login' },
     resultCsvHeader: ['Kundennummer', 'Firma', 'Vorname', 'Nachname', 'E-Mail', 'Login'],
     errorCsvHeader: ['Zeile', 'Spalte', 'Art', 'Meldung'],
@@ -486,11 +490,22 @@ export const text = {
     progress: { queued: 'Wartet auf Versand', sent: 'Zugestellt', retrying: 'Fehlgeschlagen – wird wiederholt', failed: 'Endgültig fehlgeschlagen', dropped: 'Überholt', none: 'Noch nicht versendet', active: 'Passwort gesetzt' } as Record<string, string>,
     resendFailed: 'Fehlgeschlagene erneut versenden',
     resent: (n: number) => `${n} Links werden erneut versendet.`,
-    unknownApplication: (code: string) => `Unbekannter Anwendungs-Code „${code}“.`,
+    unknownApplication: (code: string, known: string[]) =>
+      known.length ? `Unbekannter Anwendungs-Code „${code}“ (möglich: ${known.join(', ')}).` : `Unbekannter Anwendungs-Code „${code}“: Es sind noch keine Anwendungen angelegt.`,
     unknownRole: (code: string, role: string, roles: string[]) =>
       roles.length ? `Die Anwendung „${code}“ kennt die Rolle „${role}“ nicht (möglich: ${roles.join(', ')}).` : `Unbekanntes Recht „${code}:${role}“.`,
     rightTwice: (code: string) => `Für die Anwendung „${code}“ ist mehr als ein Recht angegeben.`,
-    tenantRowsDisagree: (firstLine: number, a: string, b: string) => `Die Zeilen dieses Mandanten widersprechen sich: Zeile ${firstLine} hat „${a}“, diese Zeile „${b}“.`,
+    tenantRowsDisagree: (column: string, parts: { value: string; lines: number[] }[]) =>
+      `Die Zeilen dieses Mandanten widersprechen sich. ${column}: ${parts
+        .map(({ value, lines }) => `„${value || '(leer)'}“ in ${lines.length === 1 ? 'Zeile' : 'Zeilen'} ${lines.join(', ')}`)
+        .join(', ')}.`,
+    countryUnknown: (value: string) =>
+      `Das Land „${value}“ kennen wir nicht. Möglich sind der Ländercode nach ISO 3166 (z. B. DE, AT, CH, GB), der deutsche oder der englische Name (z. B. „Vereinigtes Königreich“ oder „United Kingdom“).`,
+    countryPart: (value: string, country: string, code: string) =>
+      `„${value}“ ist ein Teil von ${country}, aber kein eigenes Land nach ISO 3166. Bitte „${code}“ oder „${country}“ eintragen.`,
+    postalCodeRestored: (value: string, restored: string) => `PLZ ${value} als Zahl gespeichert – als ${restored} übernommen.`,
+    postalCodeLostZero: (value: string, restored: string, country: string, code: string) =>
+      `Die PLZ „${value}“ hat eine Ziffer zu wenig für ${country} (${code}). Vermutlich hat ein Tabellenprogramm die führende Null entfernt, weil die Spalte als Zahl formatiert war; gemeint ist wohl „${restored}“. Bitte in der Datei korrigieren (Spalte PLZ als Text formatieren).`,
     emailTwice: (line: number) => `Diese E-Mail-Adresse steht für diesen Mandanten schon in Zeile ${line}.`,
     rightNotBooked: (name: string) => `Recht in „${name}“, aber diese Anwendung ist für den Mandanten nicht gebucht (Spalte Anwendungen oder Option „für jeden Mandanten buchen“).`,
     defaultRightNotBooked: (name: string) => `Das Recht für jeden neuen Anwender betrifft „${name}“; buche diese Anwendung dann auch für jeden Mandanten.`,
@@ -629,17 +644,17 @@ export const text = {
         customerNumber: 'Deine eigene Nummer für den Kunden, z. B. K-1001. Daran erkennt der Import den Mandanten beim nächsten Hochladen wieder; ohne Kundennummer an Firma und PLZ. Buchstaben, Ziffern, Punkt, Bindestrich, Unterstrich und Schrägstrich.',
         name: 'Name der Firma des Mandanten.',
         street: 'Straße und Hausnummer, z. B. Lindenweg 5.',
-        postalCode: 'PLZ: fünf Ziffern für Deutschland, vier für Österreich und die Schweiz. Die Spalte ist als Text formatiert, damit führende Nullen (z. B. 01067) erhalten bleiben.',
+        postalCode: 'PLZ im Format des Landes: fünf Ziffern für Deutschland, vier für Österreich, die Schweiz und Dänemark, z. B. 00-950 für Polen, SW1A 1AA für das Vereinigte Königreich. Die Spalte ist als Text formatiert, damit führende Nullen (z. B. 01067) erhalten bleiben. Hat ein Tabellenprogramm die PLZ trotzdem als Zahl gespeichert (1067 statt 01067), ergänzt der Import die fehlende Null und zeigt einen Hinweis; in einer CSV-Datei ist das nicht erkennbar und wird als Fehler gemeldet.',
         city: 'Ort.',
-        country: 'Ländercode mit zwei Buchstaben; leer bedeutet DE.',
-        vatId: 'Umsatzsteuer-Identifikationsnummer, z. B. DE123456789.',
-        applications: 'Anwendungen, die für den Mandanten gebucht werden: Codes, durch Komma getrennt (siehe Liste unten).',
+        country: 'Jedes Land nach ISO 3166: der Ländercode (z. B. DE, AT, CH, GB, PL, DK), der deutsche oder der englische Name (z. B. „Vereinigtes Königreich“ oder „United Kingdom“) oder eine übliche Kurzform wie UK; Groß- und Kleinschreibung egal. Leer bedeutet Deutschland. Landesteile wie England oder Schottland sind kein eigenes Land.',
+        vatId: 'Umsatzsteuer-Identifikationsnummer im Format ihres Landes, z. B. DE123456789, ATU12345678, CHE-123.456.789 MWST.',
+        applications:
+          'Anwendungen, die für den Mandanten gebucht werden: Codes, durch Komma getrennt (siehe Liste unten). Es genügt, sie in einer Zeile des Mandanten einzutragen; in anderen Zeilen darf die Zelle leer bleiben. Jede Zeile, in der sie ausgefüllt ist, muss dieselben Anwendungen nennen (Reihenfolge egal) – egal, in welcher Reihenfolge die Zeilen stehen. Dasselbe gilt für Land und USt-IdNr.; Firma, Straße, PLZ und Ort müssen in jeder Zeile des Mandanten gleich sein.',
         firstName: 'Vorname des Anwenders.',
         lastName: 'Nachname des Anwenders.',
-        email: 'E-Mail-Adresse des Anwenders; an sie geht der Link zum Festlegen des Passworts. Innerhalb eines Mandanten darf jede Adresse nur einmal vorkommen.',
+        email: 'E-Mail-Adresse des Anwenders; an sie geht der Link zum Festlegen des Passworts. Sie wird so gespeichert, wie sie geschrieben ist. Innerhalb eines Mandanten darf jede Adresse nur einmal vorkommen (Groß- und Kleinschreibung zählt dabei nicht).',
         rights: 'Zugriffsrechte: code:rolle, durch Komma getrennt, z. B. buchhaltung:nutzer. Nur in Anwendungen, die der Mandant gebucht hat.',
       } as Record<string, string>,
-      countries: (codes: string) => `Erlaubt: ${codes}.`,
       catalogueHeading: 'Anwendungen und Rollen',
       catalogueColumns: ['Code', 'Name', 'Beschreibung', 'Rollen'],
       catalogueEmpty: 'Es sind noch keine Anwendungen angelegt.',

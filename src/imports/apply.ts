@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { type AuditAction, recordAuditEvents } from '../audit/audit.ts';
 import type { Tx } from '../db/database.ts';
 import { companyRow } from '../tenants/company.ts';
-import { loginBaseFor } from '../users/login-name.ts';
+import { LOGIN_LOCK_BUCKETS, LOGIN_LOCK_CLASS, loginBaseFor } from '../users/login-name.ts';
 import { type ImportPlan, nextFreeLogin } from './plan.ts';
 
 // Carries out a plan inside the caller's transaction, in bulk statements: 10,000 rows are a few
@@ -47,6 +47,14 @@ type AuditRow = { action: AuditAction; subject?: string | null; tenant?: string 
 
 export async function applyImportPlan(trx: Tx, resellerId: string, runId: string, plan: ImportPlan, actor: ImportActor): Promise<CreatedUser[]> {
   const audit: AuditRow[] = [];
+  const support = actor.support ? { support: true } : {};
+  // Written after each part, not all at the end: 20,000 Anwender are 40,000 events, and holding
+  // them all (twice, as rows and as statements) is the largest part of a commit's memory.
+  const writeAudit = async () =>
+    recordAuditEvents(
+      trx,
+      audit.splice(0).map((e) => ({ action: e.action, at: actor.at, actorId: actor.actorId, subjectId: e.subject ?? null, resellerId, tenantId: e.tenant ?? null, ip: actor.ip, details: { ...e.details, ...support } })),
+    );
   const tenantIdByKey = new Map<string, string>();
   const tenantByKey = new Map(plan.tenants.map((t) => [t.key, t]));
 
@@ -80,20 +88,22 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
       .execute();
   }
   for (const b of bookings) audit.push({ action: 'application.booked', tenant: b.tenant_id, details: { applicationId: b.application_id, via: 'import' } });
+  await writeAudit();
 
   // Logins: the same locks as a manual creation takes, in sorted order so that two imports
   // cannot deadlock, then every free login is found in memory.
   const created = plan.users.filter((u) => u.action === 'create');
   const bases = [...new Set(created.map((u) => loginBaseFor(u.firstName, u.lastName)))].sort();
-  for (const part of chunks(bases)) {
-    await sql`select pg_advisory_xact_lock(hashtext('login:' || b)) from unnest(${part}::text[]) as b order by b`.execute(trx);
+  if (bases.length) {
+    // One statement, buckets in ascending order (login-name.ts): at most 1,024 locks, however many names.
+    await sql`select pg_advisory_xact_lock(${LOGIN_LOCK_CLASS}::int, k) from (select distinct hashtext('login:' || b) & ${LOGIN_LOCK_BUCKETS - 1}::int as k from unnest(${bases}::text[]) as b) as buckets order by k`.execute(trx);
   }
   const used = new Set<string>();
-  for (const part of chunks(bases)) {
+  if (bases.length) {
     const taken = await trx
       .selectFrom('accounts')
       .select(sql<string>`lower(login)`.as('login'))
-      .where(sql`regexp_replace(lower(login), '[0-9]+$', '')`, 'in', part)
+      .where(sql<boolean>`regexp_replace(lower(login), '[0-9]+$', '') = any(${bases}::text[])`)
       .execute();
     for (const row of taken) used.add(row.login);
   }
@@ -125,6 +135,7 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
       .execute();
   }
   for (const a of newAccounts) audit.push({ action: 'account.created', subject: a.id, tenant: a.tenantId, details: { role: 'user', login: a.login, via: 'import' } });
+  await writeAudit();
 
   for (const u of plan.users.filter((u) => u.action === 'update')) {
     await trx.updateTable('accounts').set({ first_name: u.firstName, last_name: u.lastName, updated_at: actor.at }).where('id', '=', u.existingId!).execute();
@@ -143,11 +154,6 @@ export async function applyImportPlan(trx: Tx, resellerId: string, runId: string
     audit.push({ action: 'rights.changed', subject: u.existingId ?? accountIdOf.get(u)!, tenant: tenantIdByKey.get(u.tenantKey)!, details: { rights: Object.fromEntries(u.rights), via: 'import' } });
   }
   audit.push({ action: 'import.committed', details: { runId, ...plan.counts } });
-
-  const support = actor.support ? { support: true } : {};
-  await recordAuditEvents(
-    trx,
-    audit.map((e) => ({ action: e.action, at: actor.at, actorId: actor.actorId, subjectId: e.subject ?? null, resellerId, tenantId: e.tenant ?? null, ip: actor.ip, details: { ...e.details, ...support } })),
-  );
+  await writeAudit();
   return result;
 }

@@ -56,4 +56,24 @@ export function headerOf(key: ColumnKey): string {
 export interface RawRow {
   line: number;
   cells: string[];
+  /** XLSX only: indexes of the cells that held a number (not text). */
+  numbers?: number[];
+}
+
+/**
+ * For readers that go row by row: the first non-empty row is the header and is kept whole;
+ * of every later row only the cells under a known column are kept ("" elsewhere), so that a
+ * long note column nobody reads does not sit in memory for 20,000 rows. Whether a row is empty
+ * is still decided on all its cells (a row with text only in an ignored column is a row).
+ */
+export function createCellKeeper(): (cells: string[]) => string[] {
+  let known: boolean[] | null = null;
+  return (cells) => {
+    if (!known) {
+      if (cells.some((cell) => cell !== '')) known = cells.map((cell) => findColumn(cell) !== undefined);
+      return cells;
+    }
+    const kept = known;
+    return cells.slice(0, kept.length).map((cell, index) => (kept[index] ? cell : ''));
+  };
 }

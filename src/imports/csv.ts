@@ -1,6 +1,8 @@
-import { CsvError, parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { text } from '../i18n/de.ts';
-import { findColumn, type RawRow } from './columns.ts';
+import { createCellKeeper, findColumn, type RawRow } from './columns.ts';
 import { SpreadsheetError } from './spreadsheet-error.ts';
 
 // CSV as spreadsheet programs really save it: Excel's German default is Windows-1252 with ";",
@@ -24,11 +26,22 @@ function notSpreadsheet(): SpreadsheetError {
   return new SpreadsheetError('not-spreadsheet', text.spreadsheet.notSpreadsheet);
 }
 
-function decodeStrictly(encoding: DecodedCsv['encoding'], bytes: Buffer): DecodedCsv {
+const CHUNK = 64 * 1024;
+
+/** The text of the file, chunk by chunk; throws TypeError on a byte sequence the encoding forbids when fatal. */
+function* decodeChunks(bytes: Buffer, encoding: DecodedCsv['encoding'], fatal: boolean): Generator<string> {
+  const decoder = new TextDecoder(encoding, { fatal });
+  for (let at = 0; at < bytes.length; at += CHUNK) yield decoder.decode(bytes.subarray(at, at + CHUNK), { stream: true });
+  yield decoder.decode();
+}
+
+/** Whether the whole file decodes in this encoding, checked chunk by chunk without keeping the text. */
+function decodesAs(bytes: Buffer, encoding: DecodedCsv['encoding']): boolean {
   try {
-    return { text: new TextDecoder(encoding, { fatal: true }).decode(bytes), encoding };
+    for (const _ of decodeChunks(bytes, encoding, true));
+    return true;
   } catch {
-    throw encodingError();
+    return false;
   }
 }
 
@@ -44,37 +57,46 @@ function looksLikeUtf16(bytes: Buffer): boolean {
 }
 
 /** Text, not garbage: a real table has hardly any control characters besides tab and line breaks. */
-function assertMostlyPrintable(decoded: string): void {
+function assertMostlyPrintable(bytes: Buffer, encoding: DecodedCsv['encoding']): void {
   let controls = 0;
-  for (let i = 0; i < decoded.length; i++) {
-    const c = decoded.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f)) controls++;
+  let length = 0;
+  for (const chunk of decodeChunks(bytes, encoding, false)) {
+    length += chunk.length;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f)) controls++;
+    }
   }
-  if (controls > decoded.length / 100) throw notSpreadsheet();
+  if (controls > length / 100) throw notSpreadsheet();
 }
 
 // Text, but not a table we read: "Webseite" exports named .xls, Excel 2003 XML, RTF.
 const markup = /^\s*(?:<\?xml|<!doctype|<html|<table|\{\\rtf)/i;
 
-/** The file's text and the encoding it was read in; refuses binary data and encodings we do not read. */
-export function decodeCsv(bytes: Buffer): DecodedCsv {
+/** The first 64 KB of text: enough for the header line, the "sep=" hint and the markup check. */
+function headOf(bytes: Buffer, encoding: DecodedCsv['encoding']): string {
+  return new TextDecoder(encoding).decode(bytes.subarray(0, CHUNK), { stream: true });
+}
+
+/**
+ * The encoding the file is written in; refuses binary data and encodings we do not read. The
+ * file is checked chunk by chunk: its text is never held as a whole.
+ */
+export function detectCsvEncoding(bytes: Buffer): { encoding: DecodedCsv['encoding']; head: string } {
   if (startsWithBytes(bytes, [0xff, 0xfe, 0, 0]) || startsWithBytes(bytes, [0, 0, 0xfe, 0xff])) throw encodingError(); // UTF-32
-  let decoded: DecodedCsv;
-  if (startsWithBytes(bytes, [0xef, 0xbb, 0xbf])) decoded = decodeStrictly('utf-8', bytes);
-  else if (startsWithBytes(bytes, [0xff, 0xfe])) decoded = decodeStrictly('utf-16le', bytes);
-  else if (startsWithBytes(bytes, [0xfe, 0xff])) decoded = decodeStrictly('utf-16be', bytes);
+  let encoding: DecodedCsv['encoding'];
+  if (startsWithBytes(bytes, [0xef, 0xbb, 0xbf])) encoding = 'utf-8';
+  else if (startsWithBytes(bytes, [0xff, 0xfe])) encoding = 'utf-16le';
+  else if (startsWithBytes(bytes, [0xfe, 0xff])) encoding = 'utf-16be';
   else if (bytes.includes(0)) throw looksLikeUtf16(bytes) ? encodingError() : notSpreadsheet();
-  else {
-    try {
-      decoded = { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-    } catch {
-      // Not UTF-8, so what Excel writes as "CSV (Trennzeichen-getrennt)" on a German Windows.
-      decoded = { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
-    }
-  }
-  assertMostlyPrintable(decoded.text);
-  if (markup.test(decoded.text.slice(0, 1024))) throw notSpreadsheet();
-  return decoded;
+  // Not UTF-8, so what Excel writes as "CSV (Trennzeichen-getrennt)" on a German Windows.
+  else encoding = decodesAs(bytes, 'utf-8') ? 'utf-8' : 'windows-1252';
+  // A BOM promises its encoding: a file that breaks it is refused, not guessed at.
+  if (encoding !== 'windows-1252' && !decodesAs(bytes, encoding)) throw encodingError();
+  assertMostlyPrintable(bytes, encoding);
+  const head = headOf(bytes, encoding);
+  if (markup.test(head.slice(0, 1024))) throw notSpreadsheet();
+  return { encoding, head };
 }
 
 const delimiters = [';', ',', '\t'];
@@ -93,31 +115,47 @@ export function detectDelimiter(csv: string): string {
 
 /**
  * The non-empty rows with their row number as a spreadsheet program shows it (a quoted cell with
- * line breaks is still one row). Stops reading once more than maxDataRows follow the header.
+ * line breaks is still one row), read as a stream: the file is decoded chunk by chunk into
+ * csv-parse and only the trimmed cells of each row are kept. Stops once more than maxDataRows
+ * follow the header.
  */
-export function parseCsv(csv: string, maxDataRows: number): { rows: RawRow[]; delimiter: string } {
+export async function readCsv(bytes: Buffer, maxDataRows: number): Promise<{ rows: RawRow[]; delimiter: string; encoding: DecodedCsv['encoding']; empty: boolean }> {
+  const { encoding, head } = detectCsvEncoding(bytes);
   // Excel's own hint line "sep=;" names the delimiter and is not shown as a row.
-  const hint = /^sep=(.)(?:\r\n|\n|\r)/i.exec(csv);
-  const delimiter = hint ? hint[1]! : detectDelimiter(csv);
+  const hint = /^sep=(.)(?:\r\n|\n|\r)/i.exec(head);
+  const delimiter = hint ? hint[1]! : detectDelimiter(head);
   const rows: RawRow[] = [];
+  const keep = createCellKeeper();
+  let empty = true;
+  const parser = parse({
+    delimiter,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: false,
+    // Rows are collected here and dropped from the parser's output, which keeps no line numbers.
+    on_record: (record: string[], context) => {
+      const cells = record.map((cell) => cell.trim());
+      if (cells.every((cell) => cell === '')) return null;
+      if (rows.length > maxDataRows) throw new SpreadsheetError('too-many-rows', text.spreadsheet.tooManyRows(maxDataRows));
+      rows.push({ line: context.records, cells: keep(cells) });
+      return null;
+    },
+  });
+  function* decodedText() {
+    let skip = hint ? hint[0].length : 0;
+    for (const chunk of decodeChunks(bytes, encoding, false)) {
+      if (empty && chunk.trim() !== '') empty = false;
+      const rest = skip ? chunk.slice(skip) : chunk;
+      skip = Math.max(0, skip - chunk.length);
+      if (rest) yield rest;
+    }
+  }
   try {
-    parse(hint ? csv.slice(hint[0].length) : csv, {
-      delimiter,
-      record_delimiter: ['\r\n', '\n', '\r'],
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: false,
-      // Rows are collected here and dropped from the parser's own result, which keeps no line numbers.
-      on_record: (record, context) => {
-        const cells = record.map((cell) => cell.trim());
-        if (cells.every((cell) => cell === '')) return null;
-        if (rows.length > maxDataRows) throw new SpreadsheetError('too-many-rows', text.spreadsheet.tooManyRows(maxDataRows));
-        rows.push({ line: context.records, cells });
-        return null;
-      },
-    });
-    return { rows, delimiter };
+    await pipeline(Readable.from(decodedText()), parser, new Writable({ objectMode: true, write: (_record, _encoding, done) => done() }));
+    return { rows, delimiter, encoding, empty };
   } catch (error) {
+    if (error instanceof SpreadsheetError) throw error;
     if (!(error instanceof CsvError)) throw error;
     throw new SpreadsheetError('csv-invalid', error.code === 'CSV_QUOTE_NOT_CLOSED' ? text.spreadsheet.csvQuoteNotClosed : text.spreadsheet.csvInvalid(Number(error.lines) || 1));
   }

@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.ts';
 import { text } from '../i18n/de.ts';
 import { type CompanyValues, companyValuesFromRow } from '../tenants/company.ts';
 import { loginBaseFor } from '../users/login-name.ts';
-import { type Catalogue, checkTenantRowsAgree, columnLabels, type Issue, type ParsedRow, parseRow, type SheetRow, tenantKeyOf } from './rows.ts';
+import { type Catalogue, columnLabels, type Issue, type ParsedRow, parseRow, reconcileTenantRows, type SheetRow, tenantKeyOf } from './rows.ts';
 
 // What an import would do, computed fresh against the database each time: for the preview, and
 // again inside the commit's transaction. Nothing here writes.
@@ -101,7 +101,8 @@ async function previewLogins(db: Executor, users: PlannedUser[]): Promise<void> 
   const taken = await db
     .selectFrom('accounts')
     .select(sql<string>`lower(login)`.as('login'))
-    .where(sql`regexp_replace(lower(login), '[0-9]+$', '')`, 'in', bases)
+    // One array parameter, not 20,000: the statement stays small however many names the file has.
+    .where(sql<boolean>`regexp_replace(lower(login), '[0-9]+$', '') = any(${bases}::text[])`)
     .execute();
   const used = new Set(taken.map((r) => r.login));
   for (const user of created) user.login = nextFreeLogin(loginBaseFor(user.firstName, user.lastName), used);
@@ -127,17 +128,29 @@ export async function buildImportPlan(db: Executor, resellerId: string, rows: Sh
     else defaultRight = [code, role];
   }
 
-  // Parse, then group by Mandant: the first row of a Mandant defines it.
-  const parsed = rows.map((row) => parseRow(row, catalogue, issues));
+  // Parse, then group by Mandant; the rows of a group together say what the Mandant is.
   const groups = new Map<string, ParsedRow[]>();
-  for (const row of parsed) {
-    const group = groups.get(row.tenantKey);
-    if (group) checkTenantRowsAgree(group[0]!, row, issues);
-    else groups.set(row.tenantKey, []);
-    groups.get(row.tenantKey)!.push(row);
+  for (const row of rows) {
+    const parsed = parseRow(row, catalogue, issues);
+    const group = groups.get(parsed.tenantKey);
+    if (group) group.push(parsed);
+    else groups.set(parsed.tenantKey, [parsed]);
   }
 
-  const existing = await loadExisting(db, resellerId, [...groups.keys()]);
+  // Each Mandant as its rows agree on it; its key again from the agreed values (a PLZ restored
+  // only once the country was known finds the Mandant stored with it).
+  const keys = new Set<string>();
+  const mandanten = [...groups].map(([groupKey, group]) => {
+    const agreed = reconcileTenantRows(group, issues);
+    const agreedKey = tenantKeyOf(agreed.tenant);
+    // Two groups that turn out to be one Mandant (1067 as a number, 01067 as text, no
+    // Kundennummer) stay two entries of the plan rather than sharing a key and mixing their rows.
+    const key = keys.has(agreedKey) ? groupKey : agreedKey;
+    keys.add(key);
+    return { key, group, agreed };
+  });
+
+  const existing = await loadExisting(db, resellerId, [...new Set(mandanten.map((m) => m.key))]);
   const existingByKey = new Map(existing.tenants.map((t) => [tenantKeyOf(companyValuesFromRow(t)), t]));
   // A file row with a Kundennummer only matches by number; without one, by Firma + PLZ.
   for (const t of existing.tenants) {
@@ -156,40 +169,41 @@ export async function buildImportPlan(db: Executor, resellerId: string, rows: Sh
 
   const tenants: PlannedTenant[] = [];
   const users: PlannedUser[] = [];
-  for (const [key, group] of groups) {
+  for (const { key, group, agreed } of mandanten) {
     const first = group[0]!;
     const current = existingByKey.get(key);
     const booked = (current && bookedByTenant.get(current.id)) || new Set<string>();
-    const wantedCodes = new Set([...group.flatMap((r) => r.applications), ...bookForAll]);
+    const wantedCodes = new Set([...agreed.applications, ...bookForAll]);
     const available = new Set([...wantedCodes].filter((c) => catalogue.byCode.has(c)).map((c) => catalogue.byCode.get(c)!.id));
     for (const id of booked) available.add(id);
     const bookings = [...available].filter((id) => !booked.has(id));
     const currentValues = current ? companyValuesFromRow(current) : null;
     // An empty optional cell is "no information", not "delete it".
     const changedFields = currentValues
-      ? companyFields.filter((f) => f !== 'customerNumber' && !(f === 'vatId' && !first.tenant.vatId) && first.tenant[f] !== currentValues[f])
+      ? companyFields.filter((f) => f !== 'customerNumber' && !(f === 'vatId' && !agreed.tenant.vatId) && agreed.tenant[f] !== currentValues[f])
       : [];
     tenants.push({
       key,
       line: first.line,
-      values: first.tenant,
+      values: agreed.tenant,
       existingId: current?.id ?? null,
       action: !current ? 'create' : changedFields.length || bookings.length ? 'update' : 'unchanged',
       changedFields,
       bookings,
     });
 
+    // One Anwender per e-mail address within a Mandant, whatever the case it is written in.
     const seenEmails = new Map<string, number>();
     for (const row of group) {
       if (!row.user) continue;
       const { user } = row;
-      const earlier = seenEmails.get(user.email);
+      const earlier = seenEmails.get(user.emailKey);
       if (earlier !== undefined && user.email) {
         issues.push({ line: row.line, column: columnLabels.email, message: text.imports.emailTwice(earlier), severity: 'error' });
         continue;
       }
-      seenEmails.set(user.email, row.line);
-      const match = current ? userByEmail.get(`${current.id}|${user.email}`) : undefined;
+      seenEmails.set(user.emailKey, row.line);
+      const match = current ? userByEmail.get(`${current.id}|${user.emailKey}`) : undefined;
       const rights = new Map<string, string>();
       for (const [code, role] of user.rights) {
         const app = catalogue.byCode.get(code)!;
@@ -214,9 +228,10 @@ export async function buildImportPlan(db: Executor, resellerId: string, rows: Sh
       });
     }
   }
-  await previewLogins(db, users);
-
   const errorLines = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.line));
+  // A row that will not be imported gets no login, and takes none from the rows that will.
+  await previewLogins(db, users.filter((u) => !errorLines.has(u.line)));
+
   const count = <T extends { action: string }>(list: T[], action: string) => list.filter((x) => x.action === action).length;
   return {
     tenants,

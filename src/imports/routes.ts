@@ -9,13 +9,14 @@ import { formatDateTime, text } from '../i18n/de.ts';
 import { issueLinksInBulk } from '../passwords/bulk-links.ts';
 import { redirectWithFlash } from '../web/flash.ts';
 import { readForm } from '../web/forms.ts';
-import { isUuid } from '../web/listing.ts';
+import { isUuid, PAGE_SIZE, pageInfo, readListQuery } from '../web/listing.ts';
 import { denyAccess, requireWorkspace, workspaceOf } from '../workspace/context.ts';
 import { applyImportPlan } from './apply.ts';
 import { buildImportPlan, hasBlockingIssues, type ImportOptions } from './plan.ts';
 import type { Catalogue } from './rows.ts';
-import { createImportRun, discardImportRun, IMPORT_PREVIEW_HOURS, findAccountsNeedingLinks, findAccountsWithFailedLinks, findImportRun, listImportRuns, lockImportRun, markImported, measureLinkProgress, saveImportOptions } from './runs.ts';
+import { createImportRun, discardImportRun, IMPORT_PREVIEW_HOURS, findAccountsNeedingLinks, findAccountsWithFailedLinks, findImportRun, listImportRuns, lockImportRun, markImported, measureLinkProgress, readImportResult, saveImportOptions } from './runs.ts';
 import { buildTemplateCsv, buildTemplateXlsx, MAX_FILE_BYTES, readSpreadsheet, SpreadsheetError, toCsv } from './spreadsheet.ts';
+import { buildResultXlsx } from './result-xlsx.ts';
 
 interface IdParams {
   id: string;
@@ -76,7 +77,11 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     try {
       sheet = await readSpreadsheet(buffer, file.filename);
     } catch (error) {
-      if (error instanceof SpreadsheetError) return renderIndex(request, reply, error.message, 422);
+      if (error instanceof SpreadsheetError) {
+        // What a library threw stays in the log (no cell content in it: the message of a parser).
+        if (error.cause) request.log.warn({ code: error.code, cause: String((error.cause as Error)?.message ?? error.cause).slice(0, 300) }, 'spreadsheet refused');
+        return renderIndex(request, reply, error.message, 422);
+      }
       throw error;
     }
     const workspace = workspaceOf(request);
@@ -88,7 +93,18 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     const run = await runOr404(request, reply);
     if (!run) return reply;
     if (run.state === 'imported') {
-      return reply.page('imports/result.eta', { title: text.imports.resultTitle(run.file_name), run, progress: await measureLinkProgress(app.db, run.id) });
+      // 50 Anwender a page, like every list: 20,000 rows on one page are megabytes of HTML.
+      const query = readListQuery(request.query, ['zeile'] as const, 'zeile');
+      const info = pageInfo(query.page, run.result_count, false);
+      const users = await readImportResult(app.db, run.id, { offset: (info.page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+      return reply.page('imports/result.eta', {
+        title: text.imports.resultTitle(run.file_name),
+        run,
+        users,
+        info,
+        listUrl: (change: { seite?: number }) => (change.seite && change.seite > 1 ? `/import/${run.id}?seite=${change.seite}` : `/import/${run.id}`),
+        progress: await measureLinkProgress(app.db, run.id),
+      });
     }
     if (run.state === 'discarded') return redirectWithFlash(reply, '/import', text.imports.discarded);
     if (run.state === 'expired') return redirectWithFlash(reply, '/import', text.imports.expired(IMPORT_PREVIEW_HOURS));
@@ -100,7 +116,9 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
       keptUntil: new Date(run.created_at.getTime() + IMPORT_PREVIEW_HOURS * HOUR),
       plan,
       issues: plan.issues.slice(0, SHOWN_ISSUES),
-      newUsers: plan.users.filter((u) => u.action === 'create').slice(0, SHOWN_LOGINS),
+      // Rows with errors are not imported, so they get no login.
+      newUsers: plan.users.filter((u) => u.action === 'create' && u.login).slice(0, SHOWN_LOGINS),
+      warnings: plan.issues.filter((i) => i.severity === 'warning').length,
       shownIssues: SHOWN_ISSUES,
       shownLogins: SHOWN_LOGINS,
       blocked: hasBlockingIssues(plan),
@@ -202,10 +220,21 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     return reply.page('imports/progress.eta', { title: text.imports.progressTitle, run, progress, refreshSeconds: busy ? 5 : null });
   });
 
+  async function resultTable(runId: string): Promise<string[][]> {
+    const users = await readImportResult(app.db, runId);
+    return users.map((u) => [u.customerNumber, u.tenantName, u.firstName, u.lastName, u.email, u.login]);
+  }
+
   app.get<{ Params: IdParams }>('/import/:id/ergebnis.csv', workspaceRoute, async (request, reply) => {
     const run = await runOr404(request, reply);
     if (!run) return reply;
-    const rows = run.result.map((u) => [u.customerNumber, u.tenantName, u.firstName, u.lastName, u.email, u.login]);
-    return attachment(reply, 'import-ergebnis.csv', 'text/csv; charset=utf-8', toCsv([text.imports.resultCsvHeader, ...rows]));
+    return attachment(reply, 'import-ergebnis.csv', 'text/csv; charset=utf-8', toCsv([text.imports.resultCsvHeader, ...(await resultTable(run.id))]));
+  });
+
+  app.get<{ Params: IdParams }>('/import/:id/ergebnis.xlsx', workspaceRoute, async (request, reply) => {
+    const run = await runOr404(request, reply);
+    if (!run) return reply;
+    const file = await buildResultXlsx(text.imports.resultCsvHeader, await resultTable(run.id));
+    return attachment(reply, 'import-ergebnis.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', file);
   });
 }

@@ -30,10 +30,31 @@ export async function createImportRun(db: Executor, run: { resellerId: string; c
   return id;
 }
 
+/** The run without its result list (up to 20,000 Anwender): readImportResult reads that by the page. */
 export async function findImportRun(db: Executor, resellerId: string, runId: string) {
-  const run = await db.selectFrom('import_runs').selectAll().where('reseller_id', '=', resellerId).where('id', '=', runId).executeTakeFirst();
+  const run = await db
+    .selectFrom('import_runs')
+    .select(['id', 'reseller_id', 'created_by', 'file_name', 'state', 'created_at', 'imported_at', 'rows', 'options', 'counts', 'links_requested_at'])
+    .select(sql<number>`jsonb_array_length(result)`.as('result_count'))
+    .where('reseller_id', '=', resellerId)
+    .where('id', '=', runId)
+    .executeTakeFirst();
   if (!run) return undefined;
-  return { ...run, rows: run.rows as SheetRow[], options: run.options as unknown as ImportOptions, counts: run.counts as Partial<ImportCounts>, result: run.result as CreatedUser[] };
+  return { ...run, result_count: Number(run.result_count), rows: run.rows as SheetRow[], options: run.options as unknown as ImportOptions, counts: run.counts as Partial<ImportCounts> };
+}
+
+/** Anwender created by the run, in the order of the file; a slice of them when limit is given. */
+export async function readImportResult(db: Executor, runId: string, slice?: { offset: number; limit: number }): Promise<CreatedUser[]> {
+  if (!slice) {
+    const row = await db.selectFrom('import_runs').select('result').where('id', '=', runId).executeTakeFirst();
+    return (row?.result ?? []) as CreatedUser[];
+  }
+  // Only the page is taken out of the stored list; the other entries stay in the database.
+  const { rows } = await sql<{ entry: CreatedUser }>`
+    select x.entry from import_runs r, jsonb_array_elements(r.result) with ordinality as x(entry, n)
+    where r.id = ${runId} and x.n > ${slice.offset} and x.n <= ${slice.offset + slice.limit}
+    order by x.n`.execute(db);
+  return rows.map((r) => r.entry);
 }
 
 /** For the commit: the run locked, so that two clicks on "Import ausführen" import once. */

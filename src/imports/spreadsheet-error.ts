@@ -19,8 +19,9 @@ export type SpreadsheetErrorCode =
 export class SpreadsheetError extends Error {
   readonly code: SpreadsheetErrorCode;
 
-  constructor(code: SpreadsheetErrorCode, message: string) {
-    super(message);
+  /** cause: what a library threw, for the log; the page shows only the German message. */
+  constructor(code: SpreadsheetErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'SpreadsheetError';
     this.code = code;
   }

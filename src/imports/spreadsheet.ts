@@ -1,8 +1,8 @@
 import { text } from '../i18n/de.ts';
 import { type ColumnKey, findColumn, headerOf, importColumns, type RawRow } from './columns.ts';
-import { decodeCsv, parseCsv, startsWithBytes } from './csv.ts';
+import { readCsv, startsWithBytes } from './csv.ts';
 import { SpreadsheetError } from './spreadsheet-error.ts';
-import { assertRowCountBeforeLoading, readFirstWorksheet } from './xlsx.ts';
+import { findFirstWorksheet, readFirstWorksheet, scanWorkbook } from './xlsx.ts';
 import { assertZipIsSafe, listZipEntries } from './zip-check.ts';
 
 // Reading an uploaded spreadsheet (XLSX or CSV) into rows keyed by column. Every refusal is a
@@ -18,7 +18,7 @@ export const MAX_ROWS = 20_000;
 
 export interface SheetRows {
   /** Data rows below the header, fully empty ones left out; line is the row number shown in the spreadsheet (header = 1). */
-  rows: { line: number; values: Record<ColumnKey, string> }[];
+  rows: { line: number; values: Record<ColumnKey, string>; numbers?: ColumnKey[] }[];
   format: 'xlsx' | 'csv';
   /** CSV only: utf-8 (with or without BOM), windows-1252, utf-16le or utf-16be. */
   encoding?: string;
@@ -46,9 +46,8 @@ export async function readSpreadsheet(file: Buffer, fileName: string): Promise<S
   if (file.length > MAX_FILE_BYTES) throw new SpreadsheetError('too-large', text.spreadsheet.tooLarge(MAX_FILE_BYTES / 1024 / 1024));
   if (startsWithBytes(file, OLE_MAGIC)) throw new SpreadsheetError('xls', text.spreadsheet.xls);
   if (startsWithBytes(file, ZIP_MAGIC)) return { format: 'xlsx', ...nameColumns(await readXlsxRows(file)) };
-  const { text: csv, encoding } = decodeCsv(file);
-  if (csv.trim() === '') throw emptyError();
-  const { rows, delimiter } = parseCsv(csv, MAX_ROWS);
+  const { rows, delimiter, encoding, empty } = await readCsv(file, MAX_ROWS);
+  if (empty) throw emptyError();
   return { format: 'csv', encoding, delimiter, ...nameColumns(rows) };
 }
 
@@ -60,8 +59,17 @@ async function readXlsxRows(file: Buffer): Promise<RawRow[]> {
     throw names.has('mimetype') ? new SpreadsheetError('ods', text.spreadsheet.ods) : new SpreadsheetError('not-spreadsheet', text.spreadsheet.notSpreadsheet);
   }
   assertZipIsSafe(file, entries);
-  assertRowCountBeforeLoading(file, entries, MAX_ROWS);
-  return readFirstWorksheet(file, MAX_ROWS);
+  const scan = await scanWorkbook(file, entries, MAX_ROWS);
+  const firstName = findFirstWorksheet(file, entries)?.name;
+  try {
+    return await readFirstWorksheet(file, MAX_ROWS, scan, firstName);
+  } catch (error) {
+    if (!(error instanceof SpreadsheetError) || error.code !== 'xlsx-unreadable' || !error.cause) throw error;
+    // Every part of this archive has just unpacked cleanly (scanWorkbook), yet exceljs' streaming
+    // reader failed once, on a sound file, in a test run under heavy load. A second read of the
+    // same bytes settles that; a file that is really broken fails again with the same message.
+    return readFirstWorksheet(file, MAX_ROWS, scan, firstName);
+  }
 }
 
 /** The first non-empty row is the header: it says which cell holds which column. */
@@ -83,10 +91,12 @@ function nameColumns(raw: RawRow[]): Pick<SheetRows, 'rows' | 'columns' | 'ignor
   if (data.length === 0) throw new SpreadsheetError('no-rows', text.spreadsheet.noRows);
 
   const blank = Object.fromEntries(importColumns.map((column) => [column.key, ''])) as Record<ColumnKey, string>;
-  const rows = data.map(({ line, cells }) => {
+  const rows = data.map(({ line, cells, numbers }) => {
     const values = { ...blank };
     for (const [key, index] of positions) values[key] = cells[index] ?? '';
-    return { line, values };
+    // Which known columns held a number in the XLSX: only the PLZ needs it (lost leading zeros).
+    const numeric = numbers ? positions.filter(([, index]) => numbers.includes(index)).map(([key]) => key) : [];
+    return numeric.length ? { line, values, numbers: numeric } : { line, values };
   });
   return { rows, columns: positions.map(([key]) => key), ignoredColumns };
 }

@@ -1,7 +1,7 @@
 import { text } from '../i18n/de.ts';
-import { countries } from '../tenants/company.ts';
 import { type ColumnKey, importColumns } from './columns.ts';
 import { toCsv } from './csv.ts';
+import { loadExcelJs } from './exceljs.ts';
 
 // The files a reseller downloads to fill in. Reading one back unchanged gives the example row,
 // so the template and the reader cannot drift apart unnoticed (the tests check that).
@@ -47,13 +47,12 @@ function describeRequired(column: (typeof importColumns)[number]): string {
 }
 
 function describeColumn(key: ColumnKey): string {
-  const t = text.spreadsheet.template;
-  return key === 'country' ? `${t.columns.country} ${t.countries(Object.keys(countries).join(', '))}` : t.columns[key]!;
+  return text.spreadsheet.template.columns[key]!;
 }
 
 /** XLSX with the sheet "Daten" (header and example row) and the sheet "Erläuterung". */
 export async function buildTemplateXlsx(catalogue: TemplateApplication[]): Promise<Buffer> {
-  const { default: ExcelJS } = await import('exceljs');
+  const ExcelJS = await loadExcelJs();
   const t = text.spreadsheet.template;
   const workbook = new ExcelJS.Workbook();
 

@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import { text } from '../i18n/de.ts';
 import { SpreadsheetError } from './spreadsheet-error.ts';
 
@@ -107,25 +107,60 @@ function readZip64Sizes(buf: Buffer, start: number, length: number, entry: ZipEn
 
 /**
  * Refuses archives that would unpack to too much: more than 100 MB declared in total, or any
- * entry packed more than 200:1. The declared sizes are the sender's word only, so each entry is
- * then inflated with its declared size as a hard cap and thrown away: an entry that lies about
- * its size stops at the cap instead of filling the memory later in exceljs.
+ * entry packed more than 200:1. The declared sizes are the sender's word only: streamEntries
+ * then checks what each entry really holds.
  */
-export function assertZipIsSafe(buf: Buffer, entries: ZipEntry[]): void {
+export function assertZipIsSafe(_buf: Buffer, entries: ZipEntry[]): void {
   let total = 0;
   for (const entry of entries) {
     total += entry.uncompressedSize;
     if (total > MAX_UNCOMPRESSED_BYTES) refuse();
     if (entry.uncompressedSize > MAX_COMPRESSION_RATIO * Math.max(entry.compressedSize, 1)) refuse();
   }
-  for (const entry of entries) readZipEntry(buf, entry);
+}
+
+/**
+ * Unpacks every entry as a stream with its declared size as a hard cap, handing each chunk to
+ * visit (or dropping it): an entry that lies about its size stops at the cap, and memory stays
+ * at one chunk whatever the archive holds. Refuses what exceljs could not unpack either.
+ */
+export async function streamEntries(buf: Buffer, entries: ZipEntry[], visit: (entry: ZipEntry, chunk: Buffer) => void = () => {}): Promise<void> {
+  for (const entry of entries) {
+    const data = entryData(buf, entry);
+    if (entry.method === 0) {
+      if (entry.compressedSize !== entry.uncompressedSize) refuse();
+      visit(entry, data);
+      continue;
+    }
+    if (entry.method !== 8) refuse(); // exceljs (unzipper) knows only "stored" and "deflate"
+    await new Promise<void>((resolve, reject) => {
+      const inflater = createInflateRaw();
+      let total = 0;
+      const fail = (error: unknown) => {
+        inflater.destroy();
+        reject(error instanceof SpreadsheetError ? error : new SpreadsheetError('zip-unsafe', text.spreadsheet.zipUnsafe));
+      };
+      inflater.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > Math.max(entry.uncompressedSize, 1)) return fail(null);
+        try {
+          visit(entry, chunk);
+        } catch (error) {
+          fail(error);
+        }
+      });
+      inflater.on('error', fail);
+      inflater.on('end', () => resolve());
+      inflater.end(data);
+    });
+  }
 }
 
 /** One entry's content, never more than its declared size; refuses what exceljs could not unpack either. */
 export function readZipEntry(buf: Buffer, entry: ZipEntry): Buffer {
   const data = entryData(buf, entry);
   if (entry.method === 0) return entry.compressedSize === entry.uncompressedSize ? data : refuse();
-  if (entry.method !== 8) refuse(); // exceljs (JSZip) knows only "stored" and "deflate"
+  if (entry.method !== 8) refuse();
   try {
     return inflateRawSync(data, { maxOutputLength: Math.max(entry.uncompressedSize, 1) });
   } catch {

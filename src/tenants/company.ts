@@ -1,5 +1,6 @@
 import { text } from '../i18n/de.ts';
 import { checkEmail, checkText, type FormErrors, readForm, tidy } from '../web/forms.ts';
+import { countryName, describePostalCode, describeVatId, isCountryCode, isPostalCodeValid, isVatIdValid } from './countries.ts';
 
 // Company data as resellers and Mandanten both have it. "Die Plattform sagt dir, welche
 // weiteren Daten benötigt werden": every field gets its own German message.
@@ -7,18 +8,7 @@ import { checkEmail, checkText, type FormErrors, readForm, tidy } from '../web/f
 export const companyFields = ['name', 'customerNumber', 'street', 'postalCode', 'city', 'country', 'vatId', 'phone', 'email'] as const;
 export type CompanyValues = Record<(typeof companyFields)[number], string>;
 
-export const countries: Record<string, string> = {
-  DE: 'Deutschland', AT: 'Österreich', CH: 'Schweiz', LI: 'Liechtenstein', LU: 'Luxemburg', NL: 'Niederlande',
-  BE: 'Belgien', FR: 'Frankreich', IT: 'Italien', DK: 'Dänemark', PL: 'Polen', CZ: 'Tschechien', ES: 'Spanien',
-};
-
-const postalCodes: Record<string, RegExp> = { DE: /^\d{5}$/, AT: /^\d{4}$/, CH: /^\d{4}$/, LI: /^\d{4}$/, LU: /^\d{4}$/, NL: /^\d{4} ?[A-Z]{2}$/, BE: /^\d{4}$/, FR: /^\d{5}$/, IT: /^\d{5}$/, DK: /^\d{4}$/, PL: /^\d{2}-\d{3}$/, CZ: /^\d{3} ?\d{2}$/, ES: /^\d{5}$/ };
-
-// VAT ids by country, after spaces and dots are removed and letters upper-cased.
-const vatIds: Record<string, RegExp> = {
-  DE: /^DE\d{9}$/, AT: /^ATU\d{8}$/, CH: /^CHE-?\d{9}(MWST|TVA|IVA)?$/, LI: /^LI\d{5}$/, LU: /^LU\d{8}$/, NL: /^NL\d{9}B\d{2}$/,
-  BE: /^BE[01]\d{9}$/, FR: /^FR[0-9A-Z]{2}\d{9}$/, IT: /^IT\d{11}$/, DK: /^DK\d{8}$/, PL: /^PL\d{10}$/, CZ: /^CZ\d{8,10}$/, ES: /^ES[0-9A-Z]\d{7}[0-9A-Z]$/,
-};
+export { countries } from './countries.ts';
 
 const customerNumberPattern = /^[A-Za-z0-9ÄÖÜäöüß][A-Za-z0-9ÄÖÜäöüß._\/-]*$/;
 const phonePattern = /^\+?[0-9][0-9 ()\/-]{3,28}[0-9]$/;
@@ -26,6 +16,11 @@ const phonePattern = /^\+?[0-9][0-9 ()\/-]{3,28}[0-9]$/;
 const formulaStart = /^[=+\-@\t\r]/;
 // No company or address needs markup; it is refused at the field (and escaped everywhere anyway).
 const markup = /[<>]/;
+
+/** Postal codes with letters (GB, NL, CA) are written in capitals; "sw1a 1aa" is "SW1A 1AA". */
+export function normalisePostalCode(value: string): string {
+  return tidy(value).toUpperCase();
+}
 
 export function normaliseVatId(value: string): string {
   return value.replace(/[\s.]/g, '').toUpperCase();
@@ -36,6 +31,7 @@ export function readCompanyForm(body: unknown): CompanyValues {
   const values = {} as CompanyValues;
   for (const field of companyFields) values[field] = field === 'email' ? form[field].trim() : tidy(form[field]);
   values.country = values.country.toUpperCase() || 'DE';
+  values.postalCode = normalisePostalCode(values.postalCode);
   values.vatId = values.vatId ? normaliseVatId(values.vatId) : '';
   return values;
 }
@@ -57,17 +53,15 @@ export function validateCompany(values: CompanyValues): FormErrors {
   set('name', checkCompanyText(values.name, t.missing.name, 200, true));
   set('street', checkCompanyText(values.street, t.missing.street, 200, true));
   set('city', checkCompanyText(values.city, t.missing.city, 100, true));
-  if (!countries[values.country]) set('country', t.countryUnknown);
+  const country = isCountryCode(values.country) ? values.country : null;
+  if (!country) set('country', t.countryUnknown(values.country));
   const postal = checkText(values.postalCode, { label: t.missing.postalCode, max: 12, required: true });
   if (postal) set('postalCode', postal);
-  else if (countries[values.country] && !postalCodes[values.country]!.test(values.postalCode)) set('postalCode', t.postalCodeFormat(countries[values.country]!, values.country));
+  else if (country && !isPostalCodeValid(country, values.postalCode)) set('postalCode', t.postalCodeFormat(values.postalCode, countryName(country), country, describePostalCode(country)));
   if (values.customerNumber) {
     set('customerNumber', checkText(values.customerNumber, { label: '', max: 50 }) ?? (customerNumberPattern.test(values.customerNumber) ? null : t.customerNumberFormat));
   }
-  if (values.vatId) {
-    const pattern = vatIds[values.country];
-    if (pattern && !pattern.test(values.vatId)) set('vatId', t.vatIdFormat(countries[values.country]!, values.country));
-  }
+  if (values.vatId && country && !isVatIdValid(country, values.vatId)) set('vatId', t.vatIdFormat(values.vatId, countryName(country), country, describeVatId(country)));
   if (values.phone) set('phone', checkText(values.phone, { label: '', max: 30 }) ?? (phonePattern.test(values.phone) ? null : t.phoneFormat));
   if (values.email) set('email', checkEmail(values.email, ''));
   return errors;

@@ -33,14 +33,20 @@ export function loginBaseFor(firstName: string, lastName: string): string {
   return parts.length ? parts.join('.').slice(0, 60).replace(/[.-]+$/, '') : 'anwender';
 }
 
+// Logins are locked in 1,024 buckets (the base's hash), not one lock per base: an import of
+// 20,000 different names would otherwise take 20,000 locks in one transaction, more than
+// PostgreSQL's lock table holds (max_locks_per_transaction), and fail.
+export const LOGIN_LOCK_CLASS = 7001;
+export const LOGIN_LOCK_BUCKETS = 1024;
+
 /**
  * The first free login for a base: "base", then "base2", "base3" … A transaction-scoped advisory
- * lock on the base serialises creators of the same name across every instance, so two resellers
- * creating "Jörg Müller" at the same moment get two logins and no error. Call inside the
- * transaction that inserts the account.
+ * lock on the base's bucket serialises creators of the same name across every instance, so two
+ * resellers creating "Jörg Müller" at the same moment get two logins and no error. Call inside
+ * the transaction that inserts the account.
  */
 export async function allocateLogin(trx: Tx, base: string): Promise<string> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`login:${base}`}))`.execute(trx);
+  await sql`select pg_advisory_xact_lock(${LOGIN_LOCK_CLASS}::int, (hashtext(${`login:${base}`}) & ${LOGIN_LOCK_BUCKETS - 1}::int))`.execute(trx);
   const taken = await trx
     .selectFrom('accounts')
     .select(sql<string>`lower(login)`.as('login'))

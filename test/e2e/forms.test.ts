@@ -112,7 +112,7 @@ t.test('errors are tied to their fields: aria-invalid, aria-describedby to the m
     await clickThrough(page, page.getByRole('button', { name: 'Speichern' }));
     await assertErrorsTied(t, page, [
       { label: 'Straße und Hausnummer', message: 'Bitte gib Straße und Hausnummer an.' },
-      { label: 'PLZ', message: 'Eine deutsche Postleitzahl hat genau fünf Ziffern.' },
+      { label: 'PLZ', message: 'Die PLZ „2410“ passt nicht zu Deutschland (DE); erwartet: 5 Ziffern.' },
     ]);
   });
 

@@ -1,3 +1,5 @@
+// First: exceljs' streaming reader is repaired before exceljs loads (src/imports/exceljs.ts).
+import '../../src/imports/exceljs.ts';
 import ExcelJS from 'exceljs';
 import type { Db } from '../../src/db/database.ts';
 import { text } from '../../src/i18n/de.ts';

@@ -70,7 +70,7 @@ t.test('the result of an import', async (t) => {
     t.same(rows[0], text.imports.resultCsvHeader);
     t.equal(rows.length, 1 + 4, 'a row per new Anwender');
     const ddeRow = rows.find((r) => r[3] === 'Dde')!;
-    t.equal(ddeRow[4], `'${dde.toLowerCase()}`, 'the e-mail starting with "=" is neutralised with an apostrophe');
+    t.equal(ddeRow[4], `'${dde}`, 'the e-mail starting with "=" is neutralised with an apostrophe (and kept as written, not lower-cased)');
     const plusRow = rows.find((r) => r[3] === 'Minus')!;
     t.equal(plusRow[4], "'+49-1@neu.example", 'and the one starting with "+"');
     for (const r of rows) for (const cell of r) t.notMatch(cell, formulaStart, `"${cell}" does not start like a formula`);
