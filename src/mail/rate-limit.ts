@@ -31,17 +31,26 @@ export const unlimited: MailRateLimiter = { take: async () => {}, close: () => {
 const KEEP_WINDOWS_MS = 10 * 60_000;
 const CLEANUP_EVERY_MS = 60_000;
 
-/** Takes up to `wish` mails from the current window; says how many it got and when the next window starts. */
+/**
+ * Takes up to `wish` mails from the current window; says how many it got and when the next window
+ * starts. A window's budget is handed out only in its first four fifths: a mail claimed at the
+ * very end could otherwise be accepted in the next window, on top of that window's full budget.
+ */
 export async function claimRateBudget(db: Db, windows: RateWindows, wish: number): Promise<{ granted: number; nextWindowInMs: number }> {
   const { windowMs, perWindow } = windows;
+  const lastGrantAt = Math.floor(windowMs * 0.8);
   const result = await sql<{ granted: number; next_window_in_ms: number }>`
-    with clock as (select floor(extract(epoch from clock_timestamp()) * 1000)::bigint as ms)
+    with clock as (select floor(extract(epoch from clock_timestamp()) * 1000)::bigint as ms),
+    ask as (
+      select ms, ms / ${windowMs}::bigint as window_no,
+             case when ms % ${windowMs}::bigint > ${lastGrantAt}::bigint then 0 else least(${wish}::int, ${perWindow}::int) end as wish
+      from clock)
     insert into mail_rate_windows as w (window_no, claimed, last_grant)
-    select clock.ms / ${windowMs}::bigint, least(${wish}::int, ${perWindow}::int), least(${wish}::int, ${perWindow}::int) from clock
+    select window_no, wish, wish from ask
     on conflict (window_no) do update
-      set claimed = least(${perWindow}::int, w.claimed + ${wish}::int),
-          last_grant = least(${perWindow}::int, w.claimed + ${wish}::int) - w.claimed
-    returning w.last_grant as granted, ((w.window_no + 1) * ${windowMs}::bigint - (select ms from clock))::int as next_window_in_ms`.execute(db);
+      set claimed = least(${perWindow}::int, w.claimed + excluded.claimed),
+          last_grant = least(${perWindow}::int, w.claimed + excluded.claimed) - w.claimed
+    returning w.last_grant as granted, ((w.window_no + 1) * ${windowMs}::bigint - (select ms from ask))::int as next_window_in_ms`.execute(db);
   const row = result.rows[0]!;
   return { granted: Number(row.granted), nextWindowInMs: Math.max(0, Number(row.next_window_in_ms)) };
 }
