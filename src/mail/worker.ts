@@ -285,11 +285,14 @@ export async function deliverMails(deps: MailWorkerDeps, attempts: MailAttempt[]
   return results;
 }
 
-/** Batch size: enough to keep every connection busy; with a rate cap, at most ~10 s of budget. */
+/**
+ * Batch size: enough to keep every connection busy. With a rate cap, about two seconds of the
+ * budget: a batch then never waits long enough for its jobs to expire, and the instances share.
+ */
 export function mailBatchSize(settings: MailWorkerSettings): number {
   const full = Math.min(200, settings.maxConnections * 20);
   if (settings.ratePerMinute === null) return full;
-  return Math.max(1, Math.min(full, Math.floor(settings.ratePerMinute / 6)));
+  return Math.max(1, Math.min(full, Math.floor(settings.ratePerMinute / 30)));
 }
 
 /**
