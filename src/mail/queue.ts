@@ -4,6 +4,7 @@ import { MAIL_QUEUE } from './outbox.ts';
 
 export interface QueueLog {
   error(details: { err: unknown }, message: string): void;
+  warn?(details: { warning: unknown }, message: string): void;
 }
 
 export interface QueueSettings {
@@ -23,6 +24,8 @@ export async function startJobQueue(handle: DatabaseHandle, settings: QueueSetti
     ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', useListenNotify: true })
     : new PgBoss({ connectionString: handle.connectionString ?? undefined, max: 4, application_name: 'agileas-portal-queue', useListenNotify: true });
   boss.on('error', (error) => log.error({ err: error }, 'Job-Queue-Fehler'));
+  // E.g. "LISTEN/NOTIFY unavailable": the mail worker then relies on MAIL_POLLING_SECONDS alone.
+  boss.on('warning', (warning) => log.warn?.({ warning }, 'Job-Queue-Warnung'));
   await boss.start();
   const options = {
     retryLimit: settings.retryLimit,

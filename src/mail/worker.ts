@@ -311,10 +311,10 @@ export async function startMailWorker(boss: PgBoss, deps: MailWorkerDeps, settin
       includeMetadata: true,
       perJobResults: true,
       burstWhenBatchFull: true,
+      // Without LISTEN/NOTIFY (e.g. behind a transaction-pooling PgBouncer) pg-boss warns in the
+      // log and polling is all there is: then MAIL_POLLING_SECONDS=1 keeps the 2-second promise.
       notifyPollingIntervalSeconds: settings.pollingSeconds,
-      // Without LISTEN/NOTIFY (e.g. behind a transaction-pooling PgBouncer) polling is all there
-      // is: then at least once a second, for the 2-second promise on a single link.
-      pollingIntervalSeconds: Math.min(settings.pollingSeconds, 1),
+      pollingIntervalSeconds: settings.pollingSeconds,
     },
     (jobs: JobWithMetadata<MailJob>[]) =>
       deliverMails(
