@@ -4,11 +4,13 @@
 // beside its same-run baseline. Prints Markdown tables (for the README) and writes
 // bench-results.json. BENCH_ONLY=pages,mail picks sections.
 import { writeFileSync } from 'node:fs';
+import { runMailBench } from './mail.ts';
 import { runPagesBench } from './pages.ts';
 import { type BenchSection, formatSection } from './report.ts';
 
 const sections: Record<string, (log: (line: string) => void) => Promise<BenchSection>> = {
   pages: runPagesBench,
+  mail: runMailBench,
 };
 
 const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
