@@ -145,7 +145,7 @@ async function runBaseline(sink: Sink): Promise<number> {
   await Promise.all(mails.map((mail) => transport.send(mail)));
   const seconds = (performance.now() - started) / 1000;
   transport.close();
-  await sink.waitFor(() => sink.count('baseline') >= BULK, 10_000);
+  if (!(await sink.waitFor(() => sink.count('baseline') >= BULK, 10_000))) throw new Error(`the SMTP sink counted ${sink.count('baseline')} of ${BULK} baseline mails`);
   return BULK / seconds;
 }
 
@@ -228,6 +228,7 @@ export async function runMailBench(log: (line: string) => void): Promise<BenchSe
       target: '≤ 60 s',
       met: delivered && seconds <= 60,
     });
+    log(`  RSS (MB) bei 10 %, 20 %, … 100 % der Mails: ${[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((share) => round(rssAt(samples, share), 0)).join(' ')}`);
     const rss20 = rssAt(samples, 0.2);
     const rss100 = rssAt(samples, 1);
     const peak = Math.max(...samples.map((s) => s.rss));

@@ -11,11 +11,13 @@ const server = new SMTPServer({
   // Many pooled connections from several senders at once.
   maxClients: 200,
   onData(stream, session, callback) {
+    // Read before answering: the session's envelope is reset once the mail is accepted.
+    const to = session.envelope.rcptTo.map((r) => r.address).join(',');
     stream.on('data', () => {});
     stream.on('end', () => {
       const at = Date.now();
       callback();
-      process.stdout.write(`A ${at} ${session.envelope.rcptTo.map((r) => r.address).join(',')}\n`);
+      process.stdout.write(`A ${at} ${to}\n`);
     });
   },
 });
