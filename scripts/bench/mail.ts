@@ -211,7 +211,7 @@ export async function runMailBench(log: (line: string) => void): Promise<BenchSe
     const seconds = (last - click.clickedAt) / 1000;
     const rate = sink.count('anwender') / seconds;
     const twice = [...sink.accepted.entries()].filter(([to, at]) => to.startsWith('anwender') && at.length > 1).length;
-    log(`  ${sink.count('anwender')} Mails in ${round(seconds)} s (${round(rate, 0)}/s; erste nach ${last === first ? 0 : round((first - click.clickedAt) / 1000, 2)} s), doppelt: ${twice}`);
+    log(`  ${sink.count('anwender')} Mails in ${round(seconds)} s (${round(rate, 0)}/s, ab der ersten ${round(sink.count('anwender') / ((last - first) / 1000), 0)}/s; erste nach ${last === first ? 0 : round((first - click.clickedAt) / 1000, 2)} s), doppelt: ${twice}`);
     section.rows.push({
       figure: `Mails pro Sekunde, ${BULK.toLocaleString('de-DE')} Links`,
       value: `${round(rate, 0)} /s`,

@@ -4,7 +4,7 @@ import { buildApp } from '../../src/app.ts';
 import { MovableClock } from '../../src/clock.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { claimRateBudget, planRateWindows } from '../../src/mail/rate-limit.ts';
-import { mailBatchSize } from '../../src/mail/worker.ts';
+import { mailBatchesInFlight, mailBatchSize } from '../../src/mail/worker.ts';
 import { issueLinksInBulk } from '../../src/passwords/bulk-links.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
@@ -28,6 +28,9 @@ t.test('a per-minute cap is spread into short windows that never exceed it', asy
   t.equal(mailBatchSize({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: null }), 100, 'no cap: 20 mails per connection in a batch');
   t.equal(mailBatchSize({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: 600 }), 20, 'with a cap: about two seconds of budget');
   t.equal(mailBatchSize({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: 10 }), 1);
+  t.equal(mailBatchesInFlight({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: null }), 8, 'five connections: eight batches overlap');
+  t.equal(mailBatchesInFlight({ pollingSeconds: 10, maxConnections: 1, ratePerMinute: null }), 2, 'at least two');
+  t.equal(mailBatchesInFlight({ pollingSeconds: 10, maxConnections: 100, ratePerMinute: null }), 16, 'at most sixteen');
 });
 
 t.test('claims made at the same moment add up and never pass a window\'s budget', async (t) => {
