@@ -94,8 +94,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const limiter = createRateLimiter(database.db, config.mailRatePerMinute);
   app.addHook('onClose', async () => {
-    await boss.stop({ graceful: true, timeout: 10_000 });
+    // Sends still waiting for rate budget give up first (their jobs are retried later); then the
+    // queue waits for the sends already talking to the SMTP server.
     limiter.close();
+    await boss.stop({ graceful: true, timeout: 10_000 });
     transport.close();
   });
 
