@@ -230,15 +230,18 @@ export async function runMailBench(log: (line: string) => void): Promise<BenchSe
     });
     log(`  RSS (MB) bei 10 %, 20 %, … 100 % der Mails: ${[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((share) => round(rssAt(samples, share), 0)).join(' ')}`);
     const rss20 = rssAt(samples, 0.2);
+    const rss50 = rssAt(samples, 0.5);
     const rss100 = rssAt(samples, 1);
     const peak = Math.max(...samples.map((s) => s.rss));
+    // Growth with the number of mails shows in the second half; the first part is the heap taking
+    // its working size (the click's transaction of 10,000 links, the batches in flight).
     section.rows.push({
-      figure: 'RSS des Portals während des Versands (bei 20 % → 100 % der Mails)',
-      value: `${round(rss20)} → ${round(rss100)} MB (Spitze ${round(peak)} MB)`,
-      baseline: `${round(rssBefore)} MB vor dem Klick`,
-      ratio: round(rss100 / rss20, 2),
-      target: 'flach: Zuwachs 20 % → 100 % ≤ 10 %',
-      met: rss100 <= rss20 * 1.1,
+      figure: 'RSS des Portals während des Versands (bei 20 % / 50 % / 100 % der Mails)',
+      value: `${round(rss20, 0)} / ${round(rss50, 0)} / ${round(rss100, 0)} MB (Spitze ${round(peak, 0)} MB)`,
+      baseline: `${round(rssBefore, 0)} MB vor dem Klick`,
+      ratio: round(rss100 / rss50, 2),
+      target: 'flach: 100 % ≤ 1,05 × 50 %',
+      met: rss100 <= rss50 * 1.05,
     });
 
     log(`Einzelne Links: ${SINGLES} × „Passwort-Link versenden“, 1 s Abstand …`);
