@@ -271,10 +271,11 @@ export async function deliverMails(deps: MailWorkerDeps, attempts: MailAttempt[]
       log.info({ deliveryId: item.delivery.id, kind: item.delivery.kind }, 'Mail versendet');
     }),
   );
-  if (failed.length > 0) await markFailed(db, failed, clock.now());
   // Accepted mails whose "sent" cannot be written make this throw: pg-boss then retries the whole
   // batch, and the worker sends those again (with a new token) — the one window the issue allows.
+  // Written first, so that a failure below does not cost them their record.
   await recorder.finish();
+  if (failed.length > 0) await markFailed(db, failed, clock.now());
 
   for (const { ready: item, state, error } of failed) {
     log.warn({ deliveryId: item.delivery.id, kind: item.delivery.kind, state, error: describeMailError(error) }, 'Mailversand fehlgeschlagen');
