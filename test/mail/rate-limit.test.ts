@@ -25,7 +25,7 @@ t.test('a per-minute cap is spread into short windows that never exceed it', asy
     t.ok((perWindow * 60_000) / windowMs <= perMinute, `${perMinute}/min: never above the cap`);
     t.ok((perWindow * 60_000) / windowMs > perMinute * 0.98, `${perMinute}/min: and not far below it`);
   }
-  t.equal(mailBatchSize({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: null }), 100, 'no cap: 20 mails per connection in a batch');
+  t.equal(mailBatchSize({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: null }), 50, 'no cap: 10 mails per connection in a batch');
   t.equal(mailBatchSize({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: 600 }), 20, 'with a cap: about two seconds of budget');
   t.equal(mailBatchSize({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: 10 }), 1);
   t.equal(mailBatchesInFlight({ pollingSeconds: 10, maxConnections: 5, ratePerMinute: null }), 8, 'five connections: eight batches overlap');
