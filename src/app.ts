@@ -13,6 +13,7 @@ import type { DatabaseHandle } from './db/database.ts';
 import { text } from './i18n/de.ts';
 import { createMailOutbox } from './mail/outbox.ts';
 import { startJobQueue } from './mail/queue.ts';
+import { createRateLimiter } from './mail/rate-limit.ts';
 import { createMailRenderer } from './mail/templates.ts';
 import { createFileTransport, createSmtpTransport, type MailTransport } from './mail/transport.ts';
 import { startMailWorker } from './mail/worker.ts';
@@ -82,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
   const transport: MailTransport = config.smtpUrl
-    ? createSmtpTransport(config.smtpUrl, config.mailFrom)
+    ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
     : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
 
   app.decorate('db', database.db);
@@ -92,13 +93,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('outbox', createMailOutbox(boss));
   app.decorate('secureCookies', config.secureCookies);
 
+  const limiter = createRateLimiter(database.db, config.mailRatePerMinute);
   app.addHook('onClose', async () => {
+    // Sends still waiting for rate budget give up first (their jobs are retried later); then the
+    // queue waits for the sends already talking to the SMTP server.
+    limiter.close();
     await boss.stop({ graceful: true, timeout: 10_000 });
     transport.close();
   });
 
   if (options.startWorker !== false) {
-    await startMailWorker(boss, { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log }, config.mailPollingSeconds);
+    await startMailWorker(
+      boss,
+      { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter },
+      { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
+    );
   }
   if (options.housekeeping ?? options.startWorker !== false) {
     await startHousekeeping(boss, { db: database.db, clock, log: app.log });

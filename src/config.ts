@@ -30,7 +30,14 @@ export interface Config {
   resetLinkHours: number;
   mailRetryDelaySeconds: number;
   mailRetryLimit: number;
+  /** Seconds between the worker's safety-net polls; queued mail wakes it at once (LISTEN/NOTIFY). */
   mailPollingSeconds: number;
+  /** Pooled SMTP connections per instance, and so mails in flight at once. */
+  smtpMaxConnections: number;
+  /** Seconds an SMTP conversation may stall (connect, greeting, any answer) before it counts as failed. */
+  smtpTimeoutSeconds: number;
+  /** Mails per minute for all instances together (the relay's limit); null: no cap. */
+  mailRatePerMinute: number | null;
   logLevel: string;
 }
 
@@ -57,6 +64,13 @@ function readNumber(env: Env, name: string, fallback: number, min: number, max: 
     throw new ConfigError(`${name} muss eine Zahl von ${min} bis ${max} sein (ist: "${raw}").`);
   }
   return value;
+}
+
+/** Unset or empty: null (the setting is off). */
+function readOptionalInteger(env: Env, name: string, min: number, max: number): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return null;
+  return readInteger(env, name, min, min, max);
 }
 
 function readUrl(name: string, raw: string, protocols: string[]): URL {
@@ -176,7 +190,10 @@ export function loadConfig(env: Env = process.env): Config {
     resetLinkHours,
     mailRetryDelaySeconds: readInteger(env, 'MAIL_RETRY_DELAY_SECONDS', 30, 1, 3600),
     mailRetryLimit: readInteger(env, 'MAIL_RETRY_LIMIT', 10, 0, 100),
-    mailPollingSeconds: readNumber(env, 'MAIL_POLLING_SECONDS', 2, 0.5, 60),
+    mailPollingSeconds: readNumber(env, 'MAIL_POLLING_SECONDS', 10, 0.5, 300),
+    smtpMaxConnections: readInteger(env, 'SMTP_MAX_CONNECTIONS', 5, 1, 100),
+    smtpTimeoutSeconds: readInteger(env, 'SMTP_TIMEOUT_SECONDS', 30, 1, 600),
+    mailRatePerMinute: readOptionalInteger(env, 'MAIL_RATE_PER_MINUTE', 1, 1_000_000),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

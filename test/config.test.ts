@@ -33,6 +33,14 @@ t.test('a bad variable is refused with a ConfigError that names it', async (t) =
     ['INVITATION_LINK_HOURS=0', { INVITATION_LINK_HOURS: '0' }, 'INVITATION_LINK_HOURS'],
     ['RESET_LINK_HOURS=1.5', { RESET_LINK_HOURS: '1.5' }, 'RESET_LINK_HOURS'],
     ['MAIL_RETRY_LIMIT=-1', { MAIL_RETRY_LIMIT: '-1' }, 'MAIL_RETRY_LIMIT'],
+    ['SMTP_MAX_CONNECTIONS=0', { SMTP_MAX_CONNECTIONS: '0' }, 'SMTP_MAX_CONNECTIONS'],
+    ['SMTP_MAX_CONNECTIONS=viele', { SMTP_MAX_CONNECTIONS: 'viele' }, 'SMTP_MAX_CONNECTIONS'],
+    ['SMTP_MAX_CONNECTIONS=2.5', { SMTP_MAX_CONNECTIONS: '2.5' }, 'SMTP_MAX_CONNECTIONS'],
+    ['MAIL_RATE_PER_MINUTE=0', { MAIL_RATE_PER_MINUTE: '0' }, 'MAIL_RATE_PER_MINUTE'],
+    ['MAIL_RATE_PER_MINUTE=-5', { MAIL_RATE_PER_MINUTE: '-5' }, 'MAIL_RATE_PER_MINUTE'],
+    ['MAIL_RATE_PER_MINUTE=10/s', { MAIL_RATE_PER_MINUTE: '10/s' }, 'MAIL_RATE_PER_MINUTE'],
+    ['SMTP_TIMEOUT_SECONDS=0', { SMTP_TIMEOUT_SECONDS: '0' }, 'SMTP_TIMEOUT_SECONDS'],
+    ['MAIL_POLLING_SECONDS=0.1 (a busy loop against the database)', { MAIL_POLLING_SECONDS: '0.1' }, 'MAIL_POLLING_SECONDS'],
     ['TRUST_PROXY=yes please', { TRUST_PROXY: 'yes please' }, 'TRUST_PROXY'],
     ['TRUST_PROXY=true (would believe any client-written X-Forwarded-For)', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     ['TRUST_PROXY=1 (a hop count trusts nobody in Fastify)', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
@@ -64,6 +72,21 @@ t.test('a good environment is read into a typed config', async (t) => {
   t.equal(config.resetLinkHours, 24, 'the default replacement-link lifetime');
   t.same(config.trustProxy, ['10.0.0.5', '10.1.0.0/16']);
   t.equal(config.sessionSecret, secret);
+});
+
+t.test('mail throughput settings: defaults, and values as given', async (t) => {
+  const dir = dataDir(t);
+  const defaults = loadConfig({ DATA_DIR: dir });
+  t.equal(defaults.smtpMaxConnections, 5, 'five pooled SMTP connections by default');
+  t.equal(defaults.mailRatePerMinute, null, 'no rate cap by default');
+  t.equal(defaults.smtpTimeoutSeconds, 30, 'an SMTP conversation may stall 30 s by default');
+  t.equal(defaults.mailPollingSeconds, 10, 'the safety-net poll is slow: queued mail wakes the worker itself');
+  const given = loadConfig({ DATA_DIR: dir, SMTP_MAX_CONNECTIONS: '12', MAIL_RATE_PER_MINUTE: '600', SMTP_TIMEOUT_SECONDS: '5', MAIL_POLLING_SECONDS: '2.5' });
+  t.equal(given.smtpMaxConnections, 12);
+  t.equal(given.mailRatePerMinute, 600);
+  t.equal(given.smtpTimeoutSeconds, 5);
+  t.equal(given.mailPollingSeconds, 2.5);
+  t.equal(loadConfig({ DATA_DIR: dir, MAIL_RATE_PER_MINUTE: '' }).mailRatePerMinute, null, 'an empty value means no cap');
 });
 
 t.test('in development the session secret is generated once and kept in DATA_DIR', async (t) => {

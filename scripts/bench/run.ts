@@ -2,11 +2,12 @@
 // section starts what it needs (bench database on the PostgreSQL server of DATABASE_URL, the
 // portal as its own production process, SMTP peers, load processes) and reports each figure
 // beside its same-run baseline. Prints Markdown tables (for the README) and writes
-// bench-results.json. BENCH_ONLY=pages,logins picks sections.
+// bench-results.json. BENCH_ONLY=pages,mail picks sections.
 import { writeFileSync } from 'node:fs';
 import { runEmbeddedBench } from './embedded.ts';
 import { runImportBench } from './imports.ts';
 import { runLoginsBench } from './logins.ts';
+import { runMailBench } from './mail.ts';
 import { runPagesBench } from './pages.ts';
 import { type BenchSection, formatSection } from './report.ts';
 
@@ -14,6 +15,7 @@ const sections: Record<string, (log: (line: string) => void) => Promise<BenchSec
   pages: runPagesBench,
   logins: runLoginsBench,
   embedded: runEmbeddedBench,
+  mail: runMailBench,
   imports: runImportBench,
 };
 

@@ -177,6 +177,13 @@ export interface FormSubmissionTable {
   created_at: Timestamp;
 }
 
+/** One time window of the shared MAIL_RATE_PER_MINUTE budget (see mail/rate-limit.ts). */
+export interface MailRateWindowTable {
+  window_no: number;
+  claimed: number;
+  last_grant: number;
+}
+
 export interface Database {
   resellers: ResellerTable;
   tenants: TenantTable;
@@ -192,6 +199,7 @@ export interface Database {
   user_rights: UserRightTable;
   import_runs: ImportRunTable;
   form_submissions: FormSubmissionTable;
+  mail_rate_windows: MailRateWindowTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -15,6 +15,14 @@ export function formatDateTime(date: Date): string {
   return dateTime.format(date).replace(',', '');
 }
 
+/** A rough duration for estimates: "wenige Sekunden", "40 Sekunden", "3 Minuten", "2 Stunden". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 10) return 'wenige Sekunden';
+  if (seconds < 90) return `${Math.round(seconds / 5) * 5} Sekunden`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} Minuten`;
+  return `${Math.round(seconds / 3600)} Stunden`;
+}
+
 export function formatHours(hours: number): string {
   if (hours % 24 === 0) return hours === 24 ? '24 Stunden' : `${hours / 24} Tage`;
   return hours === 1 ? '1 Stunde' : `${hours} Stunden`;
@@ -488,6 +496,11 @@ export const text = {
     progressTitle: 'Versand der Passwort-Links',
     progressRefresh: 'Diese Seite aktualisiert sich alle paar Sekunden von selbst.',
     progress: { queued: 'Wartet auf Versand', sent: 'Zugestellt', retrying: 'Fehlgeschlagen – wird wiederholt', failed: 'Endgültig fehlgeschlagen', dropped: 'Überholt', none: 'Noch nicht versendet', active: 'Passwort gesetzt' } as Record<string, string>,
+    progressSummary: (sent: number, total: number) => `${sent} von ${total} Passwort-Links verschickt`,
+    progressTimeLeft: (duration: string) => `Noch etwa ${duration}.`,
+    progressTimeUnknown: 'Die verbleibende Zeit wird geschätzt, sobald die ersten Mails verschickt sind.',
+    progressRetryLater: (n: number) => (n === 1 ? 'Ein Link wartet auf einen neuen Versuch; der Mailserver hat ihn vorerst abgelehnt.' : `${n} Links warten auf einen neuen Versuch; der Mailserver hat sie vorerst abgelehnt.`),
+    progressDone: 'Der Versand ist abgeschlossen.',
     resendFailed: 'Fehlgeschlagene erneut versenden',
     resent: (n: number) => `${n} Links werden erneut versendet.`,
     unknownApplication: (code: string, known: string[]) =>

@@ -5,7 +5,8 @@ import { listCatalogue } from '../applications/applications.ts';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { HOUR } from '../clock.ts';
 import type { Tx } from '../db/database.ts';
-import { formatDateTime, text } from '../i18n/de.ts';
+import { formatDateTime, formatDuration, text } from '../i18n/de.ts';
+import { estimateSecondsLeft, summariseLinkProgress } from '../mail/progress.ts';
 import { issueLinksInBulk } from '../passwords/bulk-links.ts';
 import { redirectWithFlash } from '../web/flash.ts';
 import { readForm } from '../web/forms.ts';
@@ -216,8 +217,12 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     const run = await runOr404(request, reply);
     if (!run) return reply;
     const progress = await measureLinkProgress(app.db, run.id);
-    const busy = (progress.queued ?? 0) + (progress.retrying ?? 0) > 0;
-    return reply.page('imports/progress.eta', { title: text.imports.progressTitle, run, progress, refreshSeconds: busy ? 5 : null });
+    const summary = summariseLinkProgress(progress);
+    const secondsLeft = summary.queued > 0 ? await estimateSecondsLeft(app.db, app.clock.now(), summary.queued, app.config.mailRatePerMinute) : null;
+    // Quick while mails go out; slower while only retries wait for their backoff; off when done.
+    const refreshSeconds = summary.queued > 0 ? 3 : summary.retrying > 0 ? 10 : null;
+    const timeLeft = secondsLeft === null ? null : formatDuration(secondsLeft);
+    return reply.page('imports/progress.eta', { title: text.imports.progressTitle, run, progress, summary, timeLeft, refreshSeconds });
   });
 
   async function resultTable(runId: string): Promise<string[][]> {

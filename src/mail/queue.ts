@@ -4,6 +4,7 @@ import { MAIL_QUEUE } from './outbox.ts';
 
 export interface QueueLog {
   error(details: { err: unknown }, message: string): void;
+  warn?(details: { warning: unknown }, message: string): void;
 }
 
 export interface QueueSettings {
@@ -15,21 +16,30 @@ export interface QueueSettings {
  * pg-boss keeps the queue in Postgres, so jobs survive restarts and are shared by every
  * instance. On PGlite it goes through pg-boss's PGlite adapter: PGlite runs one statement at a
  * time and waits for an open transaction to finish, so pg-boss cannot slip into one of ours;
- * jobs queued from inside our transactions use that transaction (see outbox.ts).
+ * jobs queued from inside our transactions use that transaction (see outbox.ts). LISTEN/NOTIFY
+ * works on both: PostgreSQL delivers a notification only when the transaction that sent it commits.
  */
 export async function startJobQueue(handle: DatabaseHandle, settings: QueueSettings, log: QueueLog): Promise<PgBoss> {
   const boss = handle.pglite
-    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite' })
-    : new PgBoss({ connectionString: handle.connectionString ?? undefined, max: 4, application_name: 'agileas-portal-queue' });
+    ? new PgBoss({ db: fromPglite(handle.pglite), backend: 'pglite', useListenNotify: true })
+    : new PgBoss({ connectionString: handle.connectionString ?? undefined, max: 4, application_name: 'agileas-portal-queue', useListenNotify: true });
   boss.on('error', (error) => log.error({ err: error }, 'Job-Queue-Fehler'));
+  // E.g. "LISTEN/NOTIFY unavailable": the mail worker then relies on MAIL_POLLING_SECONDS alone.
+  boss.on('warning', (warning) => log.warn?.({ warning }, 'Job-Queue-Warnung'));
   await boss.start();
-  await boss.createQueue(MAIL_QUEUE, {
+  const options = {
     retryLimit: settings.retryLimit,
     retryDelay: settings.retryDelaySeconds,
     retryBackoff: true,
     retryDelayMax: 3600,
-    // A send that hangs longer than this is treated as failed and retried.
+    // A batch that hangs longer than this is treated as failed and retried.
     expireInSeconds: 300,
-  });
+    // A job queued here sends a NOTIFY with the commit that queues it: every instance's mail
+    // worker fetches at once instead of at its next poll (the 2-second promise for one link).
+    notify: true,
+  };
+  await boss.createQueue(MAIL_QUEUE, options);
+  // createQueue leaves an existing queue as it is: bring its settings up to date.
+  await boss.updateQueue(MAIL_QUEUE, options);
   return boss;
 }

@@ -16,9 +16,27 @@ export interface MailTransport {
   close(): void;
 }
 
-/** SMTP when SMTP_URL is set (pooled connections). */
-export function createSmtpTransport(smtpUrl: string, from: string): MailTransport {
-  const transporter = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 2, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 } as TransportOptions);
+export interface SmtpPoolSettings {
+  /** SMTP_MAX_CONNECTIONS: conversations held open at once, so mails in flight at once. */
+  maxConnections: number;
+  /** SMTP_TIMEOUT_SECONDS: how long the server may keep us waiting at any step of one mail. */
+  timeoutSeconds: number;
+}
+
+/**
+ * SMTP when SMTP_URL is set: a pool of connections, each reused for many mails. A stalled
+ * conversation holds one connection until the timeout; the others carry on with the rest.
+ */
+export function createSmtpTransport(smtpUrl: string, from: string, pool: SmtpPoolSettings = { maxConnections: 5, timeoutSeconds: 30 }): MailTransport {
+  const timeout = pool.timeoutSeconds * 1000;
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: pool.maxConnections,
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+  } as TransportOptions);
   return {
     async send(mail) {
       await transporter.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });

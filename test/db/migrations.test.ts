@@ -4,6 +4,7 @@ import { FileMigrationProvider, Migrator } from 'kysely/migration';
 import { sql } from 'kysely';
 import t from 'tap';
 import { migrationFolder } from '../../src/db/migrate.ts';
+import { claimRateBudget } from '../../src/mail/rate-limit.ts';
 import { createReseller, createResellerStaff } from '../helpers/fixtures.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 
@@ -69,7 +70,7 @@ t.test('counters per statement and one e-mail per Mandant: down and up again kee
   await t.resolves(again('A0@X.example'), 'a0@x.example was deleted: the address is free again');
   await db.deleteFrom('accounts').where('email', '=', 'A0@X.example').execute();
 
-  const down = await migrator.migrateTo('2026-11-26T1800_import_expiry');
+  const down = await migrator.migrateTo('2026-12-03T1000_mail_rate_windows');
   t.equal(down.error, undefined);
   t.same(down.results?.map((r) => r.migrationName), ['2026-12-03T1020_bulk_count_triggers', '2026-12-03T1015_user_email_per_tenant']);
   await addUsers(a!.id, 'c', 2);
@@ -82,4 +83,23 @@ t.test('counters per statement and one e-mail per Mandant: down and up again kee
   await addUsers(a!.id, 'd', 2);
   await addTenants(['C']);
   t.same(await counts(), { tenant_count: 2, users: { A: 5, C: 0 } }, 'up again: counted per statement');
+});
+
+t.test('mail rate windows: down drops the shared budget table, up brings it back empty and working', async (t) => {
+  const database = await createTestDatabase();
+  t.teardown(() => database.close());
+  const { db } = database;
+  const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) });
+  const windows = { perWindow: 10, windowMs: 3_600_000 };
+  await claimRateBudget(db, windows, 3);
+
+  const down = await migrator.migrateTo('2026-11-26T1800_import_expiry');
+  t.equal(down.error, undefined);
+  t.same(down.results?.at(-1) && [down.results.at(-1)!.migrationName, down.results.at(-1)!.direction, down.results.at(-1)!.status], ['2026-12-03T1000_mail_rate_windows', 'Down', 'Success']);
+  await t.rejects(claimRateBudget(db, windows, 1), 'no budget table without the migration');
+
+  const up = await migrator.migrateToLatest();
+  t.equal(up.error, undefined);
+  const claim = await claimRateBudget(db, windows, 3);
+  t.ok(claim.granted === 3 || claim.granted === 0, 'up again: claims work on an empty table (0 only in the last half of the hour window)');
 });

@@ -7,6 +7,8 @@ export interface ReceivedMail {
   text: string;
   html: string;
   raw: string;
+  /** Date.now() when the peer accepted the mail (counting per second). */
+  acceptedAt?: number;
 }
 
 /** A real SMTP server on a free local port; tests read what arrived and can make it refuse. */
@@ -15,6 +17,12 @@ export interface SmtpPeer {
   received: ReceivedMail[];
   /** The next `count` messages are answered with this SMTP code (e.g. 451 or 550). */
   refuseNext(code: number, count: number): void;
+  /** Every RCPT TO for this address is answered with this code (e.g. 550). */
+  refuseRecipient(address: string, code: number): void;
+  /** A RCPT TO for this address gets no answer at all (until close): a stalled conversation. */
+  stallRecipient(address: string): void;
+  /** The most SMTP connections that were open at the same time. */
+  maxOpenConnections(): number;
   /** Resolves with the first received mail matching, waiting up to timeoutMs. */
   waitForMail(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   close(): Promise<void>;
@@ -23,10 +31,35 @@ export interface SmtpPeer {
 export async function startSmtpPeer(): Promise<SmtpPeer> {
   const received: ReceivedMail[] = [];
   let refusals: { code: number; count: number } = { code: 0, count: 0 };
+  const refusedRecipients = new Map<string, number>();
+  const stalledRecipients = new Set<string>();
+  const stalled: (() => void)[] = [];
+  let open = 0;
+  let maxOpen = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, callback) {
+      open += 1;
+      maxOpen = Math.max(maxOpen, open);
+      callback();
+    },
+    onClose() {
+      open -= 1;
+    },
+    onRcptTo(address, _session, callback) {
+      const code = refusedRecipients.get(address.address);
+      if (code) {
+        callback(Object.assign(new Error(code >= 500 ? 'Mailbox unavailable' : 'Try again later'), { responseCode: code }));
+        return;
+      }
+      if (stalledRecipients.has(address.address)) {
+        stalled.push(() => callback(Object.assign(new Error('Shutting down'), { responseCode: 421 })));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -45,6 +78,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
             raw,
+            acceptedAt: Date.now(),
           });
           callback();
         }, callback);
@@ -59,6 +93,13 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     refuseNext(code, count) {
       refusals = { code, count };
     },
+    refuseRecipient(address, code) {
+      refusedRecipients.set(address, code);
+    },
+    stallRecipient(address) {
+      stalledRecipients.add(address);
+    },
+    maxOpenConnections: () => maxOpen,
     async waitForMail(match, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -68,7 +109,10 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const release of stalled.splice(0)) release();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

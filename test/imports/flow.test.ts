@@ -3,7 +3,7 @@ import { startTestApp } from '../helpers/app.ts';
 import { visibleText } from '../helpers/browser.ts';
 import { createOperator, createReseller, createResellerStaff, signIn } from '../helpers/fixtures.ts';
 import { linkFromMail } from '../helpers/smtp-peer.ts';
-import { upload as uploadFile, xlsx } from './helpers.ts';
+import { upload as uploadFile, waitFor, xlsx } from './helpers.ts';
 
 t.test('a reseller imports Mandanten and Anwender from a spreadsheet and sends their links', async (t) => {
   const { app, db, smtp } = await startTestApp(t);
@@ -60,7 +60,11 @@ t.test('a reseller imports Mandanten and Anwender from a spreadsheet and sends t
   t.equal(page.status, 303);
   const mail = await smtp.waitForMail((m) => m.to.includes('anna@mueller.example'));
   await smtp.waitForMail((m) => m.to.includes('joerg@mueller.example'));
-  page = await browser.get(`${runPath}/links`);
+  // "Zugestellt" is written right after the SMTP server's acceptance, which the peer sees first.
+  page = await waitFor('both shown as delivered', async () => {
+    const shown = await browser.get(`${runPath}/links`);
+    return visibleText(shown.body).includes('Zugestellt 2') && shown;
+  });
   t.match(visibleText(page.body), 'Zugestellt 2');
   const anna = new (await import('../helpers/browser.ts')).Browser(app);
   await anna.get(linkFromMail(mail).path);

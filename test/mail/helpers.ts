@@ -6,6 +6,7 @@ import type { Db } from '../../src/db/database.ts';
 import type { DeliveryState } from '../../src/db/types.ts';
 import { createMailRenderer } from '../../src/mail/templates.ts';
 import { createSmtpTransport } from '../../src/mail/transport.ts';
+import { createRateLimiter } from '../../src/mail/rate-limit.ts';
 import { startMailWorker } from '../../src/mail/worker.ts';
 import { issuePasswordLink, type IssuedLink } from '../../src/passwords/links.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -104,12 +105,18 @@ export async function auditActions(db: Db, accountId: string): Promise<string[]>
  */
 export async function startWorkerLater(t: Teardown, testApp: TestApp): Promise<void> {
   const { app, config, clock } = testApp;
-  const transport = createSmtpTransport(testApp.smtp.url, config.mailFrom);
+  const transport = createSmtpTransport(testApp.smtp.url, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds });
   const renderer = createMailRenderer(createViews(false), config.supportEmail);
-  await startMailWorker(app.boss, { db: app.db, clock, transport, renderer, baseUrl: config.baseUrl, log: app.log }, config.mailPollingSeconds);
+  const limiter = createRateLimiter(app.db, config.mailRatePerMinute);
+  await startMailWorker(
+    app.boss,
+    { db: app.db, clock, transport, renderer, baseUrl: config.baseUrl, log: app.log, limiter },
+    { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
+  );
   // Teardowns run last-in first-out: this one runs before the app (and its queue) closes.
   t.teardown(async () => {
     await app.boss.offWork('mail', { wait: true });
+    limiter.close();
     transport.close();
   });
 }
