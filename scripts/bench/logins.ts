@@ -5,11 +5,9 @@
 // Meanwhile a probe asks for a static file and a page at a steady 50/s; the same probe idle
 // is its baseline.
 import pg from 'pg';
-import { openDatabase } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
 import { hashPassword } from '../../src/passwords/hashing.ts';
 import { runLoad, runScript } from './processes.ts';
-import { benchPassword, databaseUrl, dropDatabase, recreateDatabase, startPortal } from './portal.ts';
+import { benchPassword, createMigratedDatabase, databaseUrl, dropDatabase, startPortal } from './portal.ts';
 import { type BenchSection, round } from './report.ts';
 
 const benchDb = 'agileas_bench_office_login';
@@ -20,10 +18,7 @@ const accounts = 3000;
 const probe = { mode: 'open', paths: ['/static/app.css', '/impressum'], cookies: [], rate: 50 };
 
 async function seed(): Promise<void> {
-  await recreateDatabase(benchDb);
-  const handle = await openDatabase({ databaseUrl: databaseUrl(benchDb), pgliteDir: null });
-  await migrateToLatest(handle.db);
-  await handle.close();
+  await createMigratedDatabase(benchDb);
   const hash = await hashPassword(benchPassword);
   const client = new pg.Client({ connectionString: databaseUrl(benchDb) });
   await client.connect();

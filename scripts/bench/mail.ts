@@ -10,13 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import pg from 'pg';
 import { createViews } from '../../src/app.ts';
-import { openDatabase } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createMailRenderer } from '../../src/mail/templates.ts';
 import { createSmtpTransport, type OutgoingMail } from '../../src/mail/transport.ts';
 import { hashPassword } from '../../src/passwords/hashing.ts';
 import { generateToken } from '../../src/tokens.ts';
-import { benchPassword, databaseUrl, dropDatabase, type Portal, recreateDatabase, signIn, startPortal } from './portal.ts';
+import { benchPassword, createMigratedDatabase, databaseUrl, dropDatabase, signIn, startPortal, type Portal } from './portal.ts';
 import { type BenchSection, readRssMb, round } from './report.ts';
 
 const benchDb = process.env.BENCH_MAIL_DB || 'agileas_bench_mail';
@@ -88,10 +86,7 @@ interface Seeded {
 }
 
 async function seed(): Promise<Seeded> {
-  await recreateDatabase(benchDb);
-  const handle = await openDatabase({ databaseUrl: databaseUrl(benchDb), pgliteDir: null });
-  await migrateToLatest(handle.db);
-  await handle.close();
+  await createMigratedDatabase(benchDb);
   const hash = await hashPassword(benchPassword);
   const client = new pg.Client({ connectionString: databaseUrl(benchDb) });
   await client.connect();

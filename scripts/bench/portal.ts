@@ -5,6 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
 
 export const serverUrl = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
 export const benchPassword = 'Benchmark im Hafen 2026';
@@ -29,6 +31,14 @@ export async function admin(sqlText: string): Promise<void> {
 export async function recreateDatabase(name: string): Promise<void> {
   await admin(`drop database if exists ${name} with (force)`);
   await admin(`create database ${name}`);
+}
+
+/** A fresh bench database with the portal's schema, ready to be seeded. */
+export async function createMigratedDatabase(name: string): Promise<void> {
+  await recreateDatabase(name);
+  const handle = await openDatabase({ databaseUrl: databaseUrl(name), pgliteDir: null });
+  await migrateToLatest(handle.db);
+  await handle.close();
 }
 
 export async function dropDatabase(name: string): Promise<void> {
