@@ -72,7 +72,7 @@ t.test('counters per statement and one e-mail per Mandant: down and up again kee
 
   const down = await migrator.migrateTo('2026-12-03T1000_mail_rate_windows');
   t.equal(down.error, undefined);
-  t.same(down.results?.map((r) => r.migrationName), ['2026-12-03T1020_bulk_count_triggers', '2026-12-03T1015_user_email_per_tenant']);
+  t.same(down.results?.map((r) => r.migrationName), ['2026-12-03T1200_link_token_retry', '2026-12-03T1020_bulk_count_triggers', '2026-12-03T1015_user_email_per_tenant']);
   await addUsers(a!.id, 'c', 2);
   await db.deleteFrom('accounts').where('tenant_id', '=', b!.id).execute();
   await db.deleteFrom('tenants').where('id', '=', b!.id).execute();
