@@ -35,6 +35,13 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const shown = { login: values.login.trim() };
     if (hasErrors(errors)) return reply.page('auth/login.eta', { title: text.login.title, values: shown, errors, next }, 422);
 
+    // On an https instance the session cookie is Secure: over a connection that is not https
+    // (a proxy without X-Forwarded-Proto, TRUST_PROXY missing) no cookie would be set and the
+    // login would silently start again. Say so on the page and in the log instead.
+    if (app.secureCookies && request.protocol !== 'https') {
+      request.log.warn({ protocol: request.protocol }, text.startup.insecureLogin);
+      return reply.page('auth/login.eta', { title: text.login.title, values: shown, formError: text.login.insecureConnection, next }, 400);
+    }
     const result = await authenticate(app.db, app.clock, { login: values.login, password: values.password, ip: request.ip });
     if (result.kind === 'throttled') {
       const minutes = Math.max(1, Math.ceil((result.until.getTime() - app.clock.now().getTime()) / 60_000));
