@@ -19,6 +19,7 @@ import { createFileTransport, createSmtpTransport, type MailTransport } from './
 import { startMailWorker } from './mail/worker.ts';
 import { startHousekeeping } from './housekeeping/worker.ts';
 import { pageRoutes } from './pages/routes.ts';
+import { createForgotQueue, startForgotWorker } from './passwords/forgot.ts';
 import { linkRoutes } from './passwords/routes.ts';
 import { setupRoutes } from './setup/routes.ts';
 import { registerErrorPages } from './web/errors.ts';
@@ -122,6 +123,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter },
       { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
     );
+  }
+  await createForgotQueue(boss);
+  if (options.startWorker !== false) {
+    await startForgotWorker(boss, { db: database.db, outbox: app.outbox, lifetimes: { invitationHours: config.invitationLinkHours, resetHours: config.resetLinkHours } }, { pollingSeconds: config.mailPollingSeconds });
   }
   if (options.housekeeping ?? options.startWorker !== false) {
     await startHousekeeping(boss, { db: database.db, clock, log: app.log });

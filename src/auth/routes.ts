@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { text } from '../i18n/de.ts';
-import { requestLinkByIdentifier } from '../passwords/forgot.ts';
+import { queueForgotRequest } from '../passwords/forgot.ts';
 import { redirectWithFlash } from '../web/flash.ts';
 import { checkText, hasErrors, readForm, type FormErrors } from '../web/forms.ts';
 import { safeNextPath } from '../web/security.ts';
@@ -83,9 +83,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const identifier = values.identifier.trim();
     const error = identifier ? checkText(identifier, { label: text.forgot.field, max: 254 }) : text.forgot.missing;
     if (error) return reply.page('auth/forgot.eta', { title: text.forgot.title, values: { identifier }, errors: { identifier: error } }, 422);
-    await app.db.transaction().execute((trx) =>
-      requestLinkByIdentifier(trx, app.outbox, linkLifetimes(app), { identifier, at: app.clock.now(), ip: request.ip }),
-    );
+    // The same single job for a known account and for anything else: no timing tells them apart.
+    await queueForgotRequest(app.boss, { identifier, at: app.clock.now(), ip: request.ip });
     return redirectWithFlash(reply, '/anmelden', text.forgot.done);
   });
 }
