@@ -140,6 +140,9 @@ export const text = {
     done: (login: string) => `Dein Zugang ist angelegt. Dein Login lautet „${login}“. Melde dich jetzt an.`,
     consoleLine: (url: string, minutes: number) =>
       `Noch kein Betriebs-Zugang vorhanden. Einmaliger Einrichtungslink (${minutes} Minuten gültig):\n  ${url}`,
+    linkAlreadyIssued:
+      'Noch kein Betriebs-Zugang vorhanden. Ein Einrichtungslink ist schon ausgegeben und noch gültig; einen neuen (der den alten ersetzt) gibt: npm run admin -- setup-link',
+    operatorExists: 'Es gibt schon einen Betriebs-Zugang; ein Einrichtungslink ist nicht mehr nötig.',
   },
   startup: {
     databaseUnreachable: (variable: string, where: string, reason: string) => `${variable}: Die Datenbank ${where} ist nicht erreichbar (${reason}).`,
