@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { text } from '../i18n/de.ts';
 
@@ -35,6 +35,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
+function isRecent(file: string): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs < 5000;
+  } catch {
+    return false;
+  }
+}
+
 function readOwner(file: string): number | null {
   try {
     const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
@@ -48,7 +56,7 @@ function readOwner(file: string): number | null {
 export function lockDataDir(dir: string): DataDirLock {
   const file = lockFileFor(dir);
   mkdirSync(dirname(file), { recursive: true });
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 40; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, `${process.pid}\n`);
@@ -71,7 +79,12 @@ export function lockDataDir(dir: string): DataDirLock {
     }
     const owner = readOwner(file);
     if (owner !== null && owner !== process.pid && isAlive(owner)) throw new DataDirLockedError(dir, owner);
-    // Stale (dead owner) or half written (an owner that died between create and write): removed
+    if (owner === null && isRecent(file)) {
+      // Another starter has just created it and is writing its pid: look again in a moment.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      continue;
+    }
+    // Stale (dead owner) or never written (an owner that died between create and write): removed
     // only if it still says what we just read, so a lock another starter took meanwhile stays.
     if (readOwner(file) === owner) {
       try {
