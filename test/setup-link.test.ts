@@ -28,6 +28,7 @@ t.test('the production setup link is printed once, and on request', async (t) =>
     NODE_ENV: 'production',
     DATA_DIR: dataDir,
     BASE_URL: 'https://portal.test',
+    TRUST_PROXY: '127.0.0.1',
     SESSION_SECRET: 'setup-link-test-secret-0123456789abcdef-0123456789',
     SMTP_URL: 'smtp://127.0.0.1:9',
     IMPRESSUM_COMPANY: 'AgileAS GmbH',
