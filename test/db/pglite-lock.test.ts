@@ -16,7 +16,8 @@ t.setTimeout(300_000);
 const run = promisify(execFile);
 const cli = new URL('../../src/admin-cli.ts', import.meta.url).pathname;
 
-t.test('one process per embedded database', async (t) => {
+// Only the embedded database has a directory to lock: the PostgreSQL run skips this file.
+t.test('one process per embedded database', { skip: process.env.DATABASE_URL ? 'PGlite only' : false }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'agileas-lock-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const first = startServer(t, { DATA_DIR: dataDir, PORT: String(await freePort()) });
