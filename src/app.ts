@@ -19,6 +19,7 @@ import { createFileTransport, createSmtpTransport, type MailTransport } from './
 import { startMailWorker } from './mail/worker.ts';
 import { startHousekeeping } from './housekeeping/worker.ts';
 import { pageRoutes } from './pages/routes.ts';
+import { createForgotQueue, startForgotWorker } from './passwords/forgot.ts';
 import { linkRoutes } from './passwords/routes.ts';
 import { setupRoutes } from './setup/routes.ts';
 import { registerErrorPages } from './web/errors.ts';
@@ -26,7 +27,7 @@ import { takeFlash } from './web/flash.ts';
 import { newSubmissionId } from './web/once.ts';
 import { loggerOptions } from './web/logger.ts';
 import { type FormErrors, invalidFieldsInFormOrder } from './web/forms.ts';
-import { registerSecurity } from './web/security.ts';
+import { csrfUserInfo, registerSecurity } from './web/security.ts';
 import './web/types.ts';
 import { currentWorkspace, selectedTenant } from './workspace/context.ts';
 import { tenantRoutes } from './tenants/routes.ts';
@@ -56,6 +57,17 @@ export interface AppOptions {
   housekeeping?: boolean;
 }
 
+/** The path as sent, or a path no route has when its percent-encoding is broken. */
+export function readablePath(url: string): string {
+  const query = url.indexOf('?');
+  try {
+    decodeURIComponent(query === -1 ? url : url.slice(0, query));
+    return url;
+  } catch {
+    return '/ungueltige-adresse';
+  }
+}
+
 export function createViews(production: boolean): Eta {
   return new Eta({ views: viewsDir, cache: production, autoEscape: true, autoTrim: [false, 'nl'] });
 }
@@ -71,8 +83,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Long ids reach the handlers, which answer 404 and audit it, instead of a bare 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
     return503OnClosing: true,
-    // A URL the router cannot even read (broken percent-encoding) gets the German 404 page; no
-    // hooks have run yet, so it is rendered without session or form tokens.
+    // A path with broken percent-encoding goes to a path no route has, so it gets the ordinary
+    // German 404 page with every hook (security headers, session) instead of frameworkErrors.
+    rewriteUrl: (request) => readablePath(request.url ?? '/'),
+    // The fallback for anything else the router cannot read; no hooks have run yet, so it is
+    // rendered without session or form tokens.
     frameworkErrors: (_error, _request, reply) => {
       const data = { t: text, me: null, workspace: null, selectedTenant: null, csrfToken: '', submissionId: '', flash: null, supportEmail: config.supportEmail, path: '', values: {}, errors: {} };
       const page = { ...data, title: text.pages.notFoundTitle, message: text.pages.notFoundText };
@@ -109,6 +124,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
     );
   }
+  await createForgotQueue(boss);
+  if (options.startWorker !== false) {
+    await startForgotWorker(boss, { db: database.db, outbox: app.outbox, lifetimes: { invitationHours: config.invitationLinkHours, resetHours: config.resetLinkHours } }, { pollingSeconds: config.mailPollingSeconds });
+  }
   if (options.housekeeping ?? options.startWorker !== false) {
     await startHousekeeping(boss, { db: database.db, clock, log: app.log });
   }
@@ -129,7 +148,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       me: account,
       workspace: currentWorkspace(request),
       selectedTenant: selectedTenant(request),
-      csrfToken: this.generateCsrf(),
+      csrfToken: this.generateCsrf({ userInfo: csrfUserInfo(request) }),
       submissionId: newSubmissionId(),
       flash: takeFlash(request, this),
       supportEmail: config.supportEmail,

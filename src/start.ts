@@ -3,10 +3,10 @@ import { sql } from 'kysely';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { fail, loadConfigOrFail } from './cli.ts';
-import { openDatabase, type DatabaseHandle } from './db/database.ts';
+import { DataDirLockedError, openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { text } from './i18n/de.ts';
-import { createSetupToken, operatorExists, SETUP_LINK_MINUTES, SETUP_PATH } from './setup/setup.ts';
+import { createSetupToken, createSetupTokenUnlessOpen, operatorExists, SETUP_LINK_MINUTES, SETUP_PATH } from './setup/setup.ts';
 import { coloursFor, createDevelopmentLogStream, frame } from './web/dev-console.ts';
 
 // Start-up: config → database → migrations → app → listen. Stop: no new requests, finish the
@@ -36,6 +36,7 @@ try {
   });
   await sql`select 1`.execute(database.db);
 } catch (error) {
+  if (error instanceof DataDirLockedError) fail(`Konfigurationsfehler: ${error.message}`);
   fail(`Konfigurationsfehler: ${text.startup.databaseUnreachable(databasePlace.variable, databasePlace.where, reason(error))}`);
 }
 await migrateToLatest(database.db);
@@ -79,7 +80,11 @@ try {
 console.log(`AgileAS Reseller-Portal läuft: ${config.baseUrl.href} (Datenbank: ${config.databaseUrl ? 'PostgreSQL' : `eingebettet in ${join(config.dataDir, 'pglite')}`})`);
 
 if (!(await operatorExists(database.db))) {
-  const token = await createSetupToken(database.db, systemClock.now());
-  const line = text.setup.consoleLine(new URL(`${SETUP_PATH}${token}`, config.baseUrl).href, SETUP_LINK_MINUTES);
+  // Production: only the first start mints and prints the link (several instances, restarts);
+  // later starts point to `npm run admin -- setup-link`. Development: a new link every start.
+  const token = config.production
+    ? await database.db.transaction().execute((trx) => createSetupTokenUnlessOpen(trx, systemClock.now()))
+    : await createSetupToken(database.db, systemClock.now());
+  const line = token ? text.setup.consoleLine(new URL(`${SETUP_PATH}${token}`, config.baseUrl).href, SETUP_LINK_MINUTES) : text.setup.linkAlreadyIssued;
   console.log(config.production ? line : frame(line.split('\n'), colours));
 }

@@ -38,6 +38,9 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     await app.db.transaction().execute((trx) =>
       changeOwnPassword(trx, app.outbox, { accountId: me.id, passwordHash, currentSessionId: request.session.sessionId, at: app.clock.now(), ip: request.ip }),
     );
+    // A new session id with the new password: whoever learned the old id (it is what the other
+    // sessions just ended for) cannot ride on. The workspace choices come along.
+    await request.session.regenerate(['account', 'support', 'tenant']);
     return redirectWithFlash(reply, back, text.account.passwordChanged);
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { text } from '../i18n/de.ts';
-import { requestLinkByIdentifier } from '../passwords/forgot.ts';
+import { queueForgotRequest } from '../passwords/forgot.ts';
 import { redirectWithFlash } from '../web/flash.ts';
 import { checkText, hasErrors, readForm, type FormErrors } from '../web/forms.ts';
 import { safeNextPath } from '../web/security.ts';
@@ -35,6 +35,13 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const shown = { login: values.login.trim() };
     if (hasErrors(errors)) return reply.page('auth/login.eta', { title: text.login.title, values: shown, errors, next }, 422);
 
+    // On an https instance the session cookie is Secure: over a connection that is not https
+    // (a proxy without X-Forwarded-Proto, TRUST_PROXY missing) no cookie would be set and the
+    // login would silently start again. Say so on the page and in the log instead.
+    if (app.secureCookies && request.protocol !== 'https') {
+      request.log.warn({ protocol: request.protocol }, text.startup.insecureLogin);
+      return reply.page('auth/login.eta', { title: text.login.title, values: shown, formError: text.login.insecureConnection, next }, 400);
+    }
     const result = await authenticate(app.db, app.clock, { login: values.login, password: values.password, ip: request.ip });
     if (result.kind === 'throttled') {
       const minutes = Math.max(1, Math.ceil((result.until.getTime() - app.clock.now().getTime()) / 60_000));
@@ -76,9 +83,8 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const identifier = values.identifier.trim();
     const error = identifier ? checkText(identifier, { label: text.forgot.field, max: 254 }) : text.forgot.missing;
     if (error) return reply.page('auth/forgot.eta', { title: text.forgot.title, values: { identifier }, errors: { identifier: error } }, 422);
-    await app.db.transaction().execute((trx) =>
-      requestLinkByIdentifier(trx, app.outbox, linkLifetimes(app), { identifier, at: app.clock.now(), ip: request.ip }),
-    );
+    // The same single job for a known account and for anything else: no timing tells them apart.
+    await queueForgotRequest(app.boss, { identifier, at: app.clock.now(), ip: request.ip });
     return redirectWithFlash(reply, '/anmelden', text.forgot.done);
   });
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from './pglite-lock.ts';
 import { pgliteOptions } from './pglite-options.ts';
 import type { Database } from './types.ts';
 
@@ -37,6 +38,7 @@ export interface DatabaseOptions {
 pg.types.setTypeParser(20, (value) => Number(value));
 
 export { pgliteOptions, pgliteSettings } from './pglite-options.ts';
+export { DataDirLockedError } from './pglite-lock.ts';
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -48,15 +50,34 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     return { db, pglite: null, connectionString: options.databaseUrl, close: () => db.destroy() };
   }
   let pglite = options.pglite;
-  if (!pglite) {
-    if (options.pgliteDir) {
-      mkdirSync(options.pgliteDir, { recursive: true });
-      if (!existsSync(join(options.pgliteDir, 'PG_VERSION'))) await initialisePgliteDir(options.pgliteDir);
+  // The data directory is locked before anything reads it: a second process refuses instead of
+  // opening (and migrating) a database another process has open (issue 12, finding 13).
+  const lock = !pglite && options.pgliteDir ? lockDataDir(options.pgliteDir) : null;
+  try {
+    if (!pglite) {
+      if (options.pgliteDir) {
+        mkdirSync(options.pgliteDir, { recursive: true });
+        if (!existsSync(join(options.pgliteDir, 'PG_VERSION'))) await initialisePgliteDir(options.pgliteDir);
+      }
+      pglite = await PGlite.create(options.pgliteDir ? join(options.pgliteDir) : undefined, pgliteOptions);
     }
-    pglite = await PGlite.create(options.pgliteDir ? join(options.pgliteDir) : undefined, pgliteOptions);
+  } catch (error) {
+    lock?.release();
+    throw error;
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-  return { db, pglite, connectionString: null, close: () => db.destroy() };
+  return {
+    db,
+    pglite,
+    connectionString: null,
+    async close() {
+      try {
+        await db.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
 }
 
 /**

@@ -101,6 +101,8 @@ export const text = {
     missingLogin: 'Bitte gib deinen Login ein.',
     missingPassword: 'Bitte gib dein Passwort ein.',
     neverAsk: 'Niemand von AgileAS oder deinem Reseller wird dich jemals nach deinem Passwort fragen.',
+    insecureConnection:
+      'Die Anmeldung ist nur über eine sichere Verbindung (HTTPS) möglich, und diese Anfrage kam ohne sie an. Bitte wende dich an den Betrieb des Portals: Der vorgeschaltete Proxy muss X-Forwarded-Proto senden und TRUST_PROXY gesetzt sein.',
   },
   logout: { done: 'Du bist abgemeldet.', submit: 'Abmelden' },
   session: { expired: 'Deine Sitzung ist abgelaufen. Bitte melde dich erneut an.', required: 'Bitte melde dich an, um diese Seite zu sehen.' },
@@ -138,9 +140,15 @@ export const text = {
     done: (login: string) => `Dein Zugang ist angelegt. Dein Login lautet „${login}“. Melde dich jetzt an.`,
     consoleLine: (url: string, minutes: number) =>
       `Noch kein Betriebs-Zugang vorhanden. Einmaliger Einrichtungslink (${minutes} Minuten gültig):\n  ${url}`,
+    linkAlreadyIssued:
+      'Noch kein Betriebs-Zugang vorhanden. Ein Einrichtungslink ist schon ausgegeben und noch gültig; einen neuen (der den alten ersetzt) gibt: npm run admin -- setup-link',
+    operatorExists: 'Es gibt schon einen Betriebs-Zugang; ein Einrichtungslink ist nicht mehr nötig.',
   },
   startup: {
     databaseUnreachable: (variable: string, where: string, reason: string) => `${variable}: Die Datenbank ${where} ist nicht erreichbar (${reason}).`,
+    dataDirLocked: (dir: string, pid: number) =>
+      `DATA_DIR: Die eingebettete Datenbank ${dir} wird schon von einem anderen Portal-Prozess (PID ${pid}) benutzt. Beende ihn zuerst oder wähle mit DATA_DIR ein anderes Verzeichnis.`,
+    insecureLogin: 'Anmeldung über http an einer https-Instanz abgelehnt: Der Proxy sendet kein X-Forwarded-Proto: https, oder TRUST_PROXY nennt ihn nicht. Ohne sie setzt der Browser kein Sitzungs-Cookie.',
     portInUse: (host: string, port: number) => `PORT: ${host}:${port} ist schon belegt. Beende das andere Programm oder wähle mit PORT einen anderen Port.`,
   },
   account: {

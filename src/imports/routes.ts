@@ -1,5 +1,5 @@
 import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { linkLifetimes } from '../auth/routes.ts';
 import { listCatalogue } from '../applications/applications.ts';
 import { recordAuditEvent } from '../audit/audit.ts';
@@ -29,6 +29,9 @@ const SHOWN_LOGINS = 100;
 
 class ImportChangedError extends Error {}
 
+// What the multipart parser (busboy) throws for a body it cannot read.
+const unreadableMultipart = /boundary|unexpected end of multipart data|terminated early|unsupported content-type/i;
+
 async function loadCatalogue(app: FastifyInstance): Promise<Catalogue & { list: Awaited<ReturnType<typeof listCatalogue>> }> {
   const list = await listCatalogue(app.db);
   return { list, byCode: new Map(list.map((a) => [a.code.toLowerCase(), { id: a.id, code: a.code.toLowerCase(), name: a.name, roles: a.roles }])) };
@@ -42,6 +45,13 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   // The file arrives with the form's other fields; the size limit truncates instead of throwing
   // so the page can say at the field what is wrong.
   await app.register(fastifyMultipart, { attachFieldsToBody: true, throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5, parts: 6 } });
+
+  // A multipart body the parser cannot read (no boundary, cut off) is the sender's fault: a
+  // German 400 page from the app's error handler, without a stack trace (issue 12, finding 9).
+  app.setErrorHandler(async (error: FastifyError, request) => {
+    if (error.statusCode === undefined && request.isMultipart() && unreadableMultipart.test(error.message)) throw Object.assign(error, { statusCode: 400 });
+    throw error;
+  });
 
   const actorOf = (request: FastifyRequest) => ({ actorId: request.session.account!.id, at: app.clock.now(), ip: request.ip, support: workspaceOf(request).support });
 
@@ -86,7 +96,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     }
     const workspace = workspaceOf(request);
-    const runId = await createImportRun(app.db, { resellerId: workspace.resellerId, createdBy: request.session.account!.id, fileName: file.filename.slice(0, 200), rows: sheet.rows, at: app.clock.now(), ip: request.ip });
+    const runId = await createImportRun(app.db, { resellerId: workspace.resellerId, createdBy: request.session.account!.id, fileName: file.filename.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 200), rows: sheet.rows, at: app.clock.now(), ip: request.ip });
     return reply.redirect(`/import/${runId}`, 303);
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { linkLifetimes } from '../auth/routes.ts';
 import { deadLinkKey, deadLinkPolicy, findBlockedUntil, recordLoginFailure } from '../auth/throttle.ts';
-import { hashToken } from '../tokens.ts';
+import { hashToken, isTokenShaped } from '../tokens.ts';
 import { text } from '../i18n/de.ts';
 import { redirectWithFlash } from '../web/flash.ts';
 import { hasErrors, readForm } from '../web/forms.ts';
@@ -30,7 +30,9 @@ function perToken(max: number) {
 export async function linkRoutes(app: FastifyInstance): Promise<void> {
   const deadLinkPage = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
     await recordLoginFailure(app.db, deadLinkKey(request.ip), deadLinkPolicy, app.clock.now());
-    return reply.page('passwords/dead-link.eta', { title: text.link.invalidTitle, token }, 410);
+    // The form's action is built from a token of the right shape only, never from the raw path
+    // ("..%2F..%2Fabmelden%3F" would otherwise post somewhere else with a valid CSRF token).
+    return reply.page('passwords/dead-link.eta', { title: text.link.invalidTitle, token: isTokenShaped(token) ? token : null }, 410);
   };
   // The same German "Zu viele Anfragen" page as the rate limit, with Retry-After.
   const refuseBlockedAddress = async (request: FastifyRequest) => {

@@ -24,6 +24,16 @@ export async function createSetupToken(db: Executor, at: Date): Promise<string> 
   return token;
 }
 
+/**
+ * A new setup token unless an unused one is still valid (then null): several instances starting
+ * at once, or one restarting, do not each print a link that invalidates the one before.
+ */
+export async function createSetupTokenUnlessOpen(trx: Tx, at: Date): Promise<string | null> {
+  await sql`select pg_advisory_xact_lock(hashtext('operator-setup'))`.execute(trx);
+  const open = await trx.selectFrom('setup_tokens').select('id').where('used_at', 'is', null).where('expires_at', '>', at).executeTakeFirst();
+  return open ? null : createSetupToken(trx, at);
+}
+
 export async function isSetupTokenUsable(db: Executor, token: string, now: Date): Promise<boolean> {
   if (!isTokenShaped(token) || (await operatorExists(db))) return false;
   const row = await db

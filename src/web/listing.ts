@@ -14,7 +14,8 @@ export interface ListQuery<S extends string> {
 
 export function readListQuery<S extends string>(query: unknown, sorts: readonly S[], defaultSort: S): ListQuery<S> {
   const source = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
-  const q = typeof source.q === 'string' ? source.q.trim().slice(0, 100) : '';
+  // Control characters (a NUL above all, which PostgreSQL refuses in text) are never searched for.
+  const q = typeof source.q === 'string' ? source.q.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trim().slice(0, 100) : '';
   const sort = sorts.includes(source.sort as S) ? (source.sort as S) : defaultSort;
   const dir = source.dir === 'desc' ? 'desc' : 'asc';
   const page = Math.max(1, Math.min(100_000, Number.parseInt(String(source.seite ?? '1'), 10) || 1));

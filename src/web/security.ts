@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
@@ -64,6 +65,11 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     sessionPlugin: '@fastify/cookie',
     cookieKey: secure ? '__Host-csrf' : 'csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true },
+    // The token is bound to the session it was shown in (issue 12, finding 11): a victim's session
+    // with an attacker's own CSRF cookie and token is refused. Visitors without a session get
+    // tokens bound to nothing, which only the public forms (login, links) accept.
+    csrfOpts: { hmacKey: createHmac('sha256', config.sessionSecret).update('csrf-token-binding').digest() },
+    getUserInfo: csrfUserInfo,
     getToken: (request) => {
       const field = (request.body as Record<string, unknown> | undefined)?._csrf;
       if (typeof field === 'string') return field;
@@ -87,7 +93,13 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.addHook('preHandler', async (request, reply) => requireLogin(request, reply, secure));
+  // Before the body is read: a visitor without a session gets the login page, and a multipart
+  // upload (POST /import) is not even parsed for them (finding 9).
+  app.addHook('preParsing', async (request, reply, payload) => {
+    await requireSession(request, reply, secure);
+    return payload;
+  });
+  app.addHook('preHandler', async (request, reply) => requireRole(request, reply));
 
   // Pages behind a login (and the link pages) must not come back from a cache after logout.
   app.addHook('onSend', async (request, reply) => {
@@ -104,25 +116,56 @@ function checkOrigin(request: FastifyRequest, ownOrigin: string): void {
   if (request.headers['sec-fetch-site'] === 'cross-site') throw new ForeignOriginError('Fremde Herkunft');
 }
 
-async function requireLogin(request: FastifyRequest, reply: FastifyReply, secure: boolean): Promise<void> {
-  if (request.is404 || request.routeOptions.config.public || request.url.startsWith('/static/')) return;
-  const account = request.session.account;
-  if (!account) {
-    const hadSession = Boolean(request.cookies[sessionCookieName(secure)]);
-    setFlash(reply, hadSession ? text.session.expired : text.session.required);
-    const next = request.method === 'GET' ? `?weiter=${encodeURIComponent(request.url)}` : '';
-    await reply.redirect(`/anmelden${next}`, 303);
-    return;
-  }
+/** What a CSRF token is bound to: the session id once signed in, "no session" before (the library refuses an empty value). */
+export function csrfUserInfo(request: FastifyRequest): string {
+  return request.session?.account ? `session:${request.session.sessionId}` : 'no-session';
+}
+
+function needsLogin(request: FastifyRequest): boolean {
+  return !(request.is404 || request.routeOptions.config.public || request.url.startsWith('/static/'));
+}
+
+async function requireSession(request: FastifyRequest, reply: FastifyReply, secure: boolean): Promise<void> {
+  if (!needsLogin(request) || request.session.account) return;
+  const hadSession = Boolean(request.cookies[sessionCookieName(secure)]);
+  setFlash(reply, hadSession ? text.session.expired : text.session.required);
+  const next = request.method === 'GET' ? `?weiter=${encodeURIComponent(request.url)}` : '';
+  await reply.redirect(`/anmelden${next}`, 303);
+}
+
+async function requireRole(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!needsLogin(request)) return;
   const roles = request.routeOptions.config.roles;
-  if (roles && !roles.includes(account.role)) {
+  if (roles && !roles.includes(request.session.account!.role)) {
     await reply.page('pages/forbidden.eta', {}, 403);
   }
 }
 
-/** Only same-site paths are followed after login, never another host. */
+// The first path segments a login may lead back to: the pages requireLogin sends people away
+// from. Anything else (the login itself, a link page, a setup link) leads to the start page.
+const nextPathPrefixes = new Set([
+  'anwender', 'anwendungen', 'hilfe', 'impressum', 'import', 'konto', 'mandanten', 'meine-anwendungen', 'protokoll', 'reseller',
+]);
+// Printable ASCII without space, quote, backslash, angle brackets, backtick and braces: what a
+// URL of ours looks like once the browser has encoded it. Control characters (tab, CR, LF),
+// U+3000 and friends never reach the Location header this way.
+const pathCharacters = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
+
+/**
+ * Only a path the app itself serves is followed after login, re-serialised from its parsed
+ * parts; everything else (another host, "/\t/evil.example/", a header-breaking character) is
+ * null, and the caller goes to the start page.
+ */
 export function safeNextPath(value: unknown): string | null {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return null;
-  if (value.startsWith('/anmelden') || value.startsWith('/abmelden')) return null;
-  return value.length <= 500 ? value : null;
+  if (typeof value !== 'string' || value.length > 500 || !pathCharacters.test(value)) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(value, 'http://portal.invalid');
+  } catch {
+    return null;
+  }
+  if (parsed.origin !== 'http://portal.invalid' || parsed.pathname.startsWith('//')) return null;
+  const segments = parsed.pathname.split('/');
+  if (!nextPathPrefixes.has(segments[1] ?? '') || segments.some((s) => s === '..' || s === '.' || /%2e|%2f|%5c/i.test(s))) return null;
+  return `${parsed.pathname}${parsed.search}`;
 }

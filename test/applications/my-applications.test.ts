@@ -115,6 +115,9 @@ t.test('the password change from Mein Konto, or with any other zurueck value, re
   await browser.get('/konto');
   let page = await browser.post('/konto/passwort', { currentPassword: joerg.password!, password: 'Förde Wellen rauschen laut', passwordRepeat: 'Förde Wellen rauschen laut' });
   t.equal(page.location, '/konto');
+  // The change gives the session a new id, and form tokens are bound to it: the next form is the
+  // one on the page the browser lands on (as a browser does).
+  await browser.follow(page);
   page = await browser.post('/konto/passwort', {
     zurueck: 'https://evil.example/',
     currentPassword: 'Förde Wellen rauschen laut',
@@ -122,6 +125,7 @@ t.test('the password change from Mein Konto, or with any other zurueck value, re
     passwordRepeat: 'Möwen über dem Hafenbecken',
   });
   t.equal(page.location, '/konto');
+  await browser.follow(page);
   page = await browser.post('/konto/passwort', { zurueck: '/meine-anwendungen', currentPassword: 'falsch', password: '', passwordRepeat: '' });
   t.equal(page.status, 422);
   t.match(page.body, '<h1>Meine Anwendungen</h1>');

@@ -55,10 +55,16 @@ t.test('an unknown, used, revoked or expired link shows one calm German page tha
     seen.push({ name, page, text: visibleText(page.body) });
     t.equal(page.status, 410, `the ${name} link answers 410 Gone`);
     t.match(page.body, /<html lang="de">/, `the ${name} link's page is German`);
-    t.match(page.body, `<form method="post" action="${path}/neu">`, `the ${name} link's page offers a fresh link for this token`);
+    if (name === 'malformed') {
+      // Issue 12, finding 8: a form action is built from a token of the right shape only, never
+      // from the raw path; something that is not even a token gets no "Neuen Link anfordern".
+      t.notMatch(page.body, '/neu"', `the ${name} link's page builds no form action from the path`);
+    } else {
+      t.match(page.body, `<form method="post" action="${path}/neu">`, `the ${name} link's page offers a fresh link for this token`);
+    }
   }
   const reference = seen[0]!;
-  for (const { name, text: shown } of seen.slice(1)) t.equal(shown, reference.text, `the ${name} link's page reads exactly like the unknown link's`);
+  for (const { name, text: shown } of seen.slice(1).filter((s) => s.name !== 'malformed')) t.equal(shown, reference.text, `the ${name} link's page reads exactly like the unknown link's`);
 
   t.match(reference.text, text.link.invalidTitle, 'the page says the link does not work any more');
   t.match(reference.text, text.link.requestSubmit, 'with a button for a fresh link');
