@@ -15,6 +15,7 @@ const port = 4000;
 const seconds = Number(process.env.BENCH_SECONDS || 15);
 const concurrency = 10;
 const accounts = 3000;
+const loginCeiling = 100_000;
 const probe = { mode: 'open', paths: ['/static/app.css', '/impressum'], cookies: [], rate: 50 };
 
 async function seed(): Promise<void> {
@@ -36,12 +37,15 @@ async function seed(): Promise<void> {
 export async function runLoginsBench(log: (line: string) => void): Promise<BenchSection> {
   log(`Daten anlegen (${accounts} Anwender mit Passwort) …`);
   await seed();
-  const portal = await startPortal({ port, database: benchDb });
+  // The per-address ceiling (1,000 a minute, README) would cap an office's burst at ~17/s; the
+  // row measures what argon2 and the login's statements allow, so it is lifted here.
+  const portal = await startPortal({ port, database: benchDb, env: { LOGIN_CEILING_PER_MINUTE: String(loginCeiling) } });
   const section: BenchSection = {
     title: 'Anmeldungen (PostgreSQL, verschiedene Konten, eine Adresse)',
     rows: [],
     notes: [
       `Anmeldungen: ${concurrency} gleichzeitige Clients von 127.0.0.1, jedes Mal ein anderes Konto. Begrenzt durch argon2id (19 MiB, 2 Durchläufe): höchstens so viele Prüfungen gleichzeitig wie Kerne; dazu je Anmeldung fünf kurze PostgreSQL-Anweisungen und eine neue Sitzung.`,
+      `Die Decke von LOGIN_CEILING_PER_MINUTE (Standard 1.000 je Minute und Adresse) ist für diese Messung auf ${loginCeiling.toLocaleString('de-DE')} gehoben: gemessen wird, was argon2 und die Anweisungen einer Anmeldung schaffen. Baseline: @node-rs/argon2 verify allein, gleiche Parameter, ${concurrency} gleichzeitig, normale Priorität.`,
       'Probe: /static/app.css und /impressum mit je 25/s, einmal im Leerlauf, einmal während der Anmeldungen.',
     ],
   };
@@ -59,7 +63,7 @@ export async function runLoginsBench(log: (line: string) => void): Promise<Bench
     section.rows.push({
       figure: `Anmeldungen pro Sekunde (${concurrency} gleichzeitig, p99 ${burst.p99} ms)`,
       value: `${burst.throughput}/s (${burst.errors} Fehler)`,
-      baseline: `${raw.perSecond}/s argon2.verify allein`,
+      baseline: `${raw.perSecond}/s argon2 verify allein`,
       ratio: round(ratio, 2),
       target: '≥ 0,85 × Baseline',
       met: ratio >= 0.85 && burst.errors === 0,
