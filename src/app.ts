@@ -11,7 +11,8 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { text } from './i18n/de.ts';
-import { createMailOutbox } from './mail/outbox.ts';
+import { createMailOutbox, type MailOutbox } from './mail/outbox.ts';
+import type { PgBoss } from 'pg-boss';
 import { startJobQueue } from './mail/queue.ts';
 import { createRateLimiter } from './mail/rate-limit.ts';
 import { createMailRenderer } from './mail/templates.ts';
@@ -54,6 +55,11 @@ export interface AppOptions {
    * in the middle of one would remove rows the test is still looking at, so they opt in.
    */
   housekeeping?: boolean;
+  /**
+   * Return before the mail queue has started (the server: pages answer meanwhile, queueing a
+   * mail waits for it; app.queueReady tells when it runs or why not). Tests wait for it.
+   */
+  queueInBackground?: boolean;
 }
 
 export function createViews(production: boolean): Eta {
@@ -81,37 +87,63 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
-  const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
   const transport: MailTransport = config.smtpUrl
     ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
     : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
+  const limiter = createRateLimiter(database.db, config.mailRatePerMinute);
+
+  // The mail queue (pg-boss) and its workers. Starting them costs ~0.5 s on embedded PGlite, a
+  // third of a restart: the server (start.ts) lets pages answer meanwhile, and only a change that
+  // queues a mail waits for the queue (issue 16: cold start to first page).
+  const queueReady = startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log).then(async (boss) => {
+    if (options.startWorker !== false) {
+      await startMailWorker(
+        boss,
+        { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter },
+        { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
+      );
+    }
+    if (options.housekeeping ?? options.startWorker !== false) {
+      await startHousekeeping(boss, { db: database.db, clock, log: app.log });
+    }
+    return boss;
+  });
+  // Nobody may be left with an unhandled rejection; whoever awaits queueReady sees the error.
+  queueReady.catch(() => {});
+  let boss: PgBoss | null = options.queueInBackground ? null : await queueReady;
+  let outbox: MailOutbox | null = boss ? createMailOutbox(boss) : null;
+  const startedOutbox = async (): Promise<MailOutbox> => {
+    if (!outbox) {
+      boss = await queueReady;
+      outbox ??= createMailOutbox(boss);
+    }
+    return outbox;
+  };
 
   app.decorate('db', database.db);
   app.decorate('clock', clock);
   app.decorate('config', config);
-  app.decorate('boss', boss);
-  app.decorate('outbox', createMailOutbox(boss));
+  app.decorate('queueReady', queueReady);
+  app.decorate('boss', {
+    getter(): PgBoss {
+      if (!boss) throw new Error('mail queue not started yet (await app.queueReady)');
+      return boss;
+    },
+  });
+  app.decorate('outbox', {
+    queueMail: async (trx, mail) => (await startedOutbox()).queueMail(trx, mail),
+    queueMails: async (trx, mails) => (await startedOutbox()).queueMails(trx, mails),
+  } satisfies MailOutbox);
   app.decorate('secureCookies', config.secureCookies);
 
-  const limiter = createRateLimiter(database.db, config.mailRatePerMinute);
   app.addHook('onClose', async () => {
     // Sends still waiting for rate budget give up first (their jobs are retried later); then the
     // queue waits for the sends already talking to the SMTP server.
     limiter.close();
-    await boss.stop({ graceful: true, timeout: 10_000 });
+    const started = await queueReady.catch(() => null);
+    await started?.stop({ graceful: true, timeout: 10_000 });
     transport.close();
   });
-
-  if (options.startWorker !== false) {
-    await startMailWorker(
-      boss,
-      { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter },
-      { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
-    );
-  }
-  if (options.housekeeping ?? options.startWorker !== false) {
-    await startHousekeeping(boss, { db: database.db, clock, log: app.log });
-  }
 
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1h' });

@@ -49,22 +49,29 @@ const app = await buildApp({
   // Development without SMTP: mail notices (with the link) go to the console, as promised in the README.
   printLine: (line) => console.log(config.production ? line : frame(line.split('\n'), colours)),
   logStream: developmentLog,
+  // The login page answers while the mail queue starts (~0.5 s on PGlite); mails wait for it.
+  queueInBackground: true,
 });
 
 let stopping = false;
-async function stop(signal: string): Promise<void> {
+async function stop(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   app.log.info({ signal }, 'Portal wird beendet');
   try {
     await app.close();
     await database.close();
-    process.exit(0);
+    process.exit(exitCode);
   } catch (error) {
     app.log.error({ err: error }, 'Fehler beim Beenden');
     process.exit(1);
   }
 }
+// A queue that cannot start is as fatal as a database that cannot be reached.
+app.queueReady.catch((error: unknown) => {
+  console.error(`Mail-Warteschlange konnte nicht starten: ${reason(error)}`);
+  void stop('queue', 1);
+});
 process.once('SIGTERM', () => void stop('SIGTERM'));
 process.once('SIGINT', () => void stop('SIGINT'));
 
