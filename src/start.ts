@@ -5,6 +5,8 @@ import { systemClock } from './clock.ts';
 import { fail, loadConfigOrFail } from './cli.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { ARGON2_NICE } from './passwords/argon2-pool.ts';
+import { argon2Pool } from './passwords/hashing.ts';
 import { text } from './i18n/de.ts';
 import { createSetupToken, operatorExists, SETUP_LINK_MINUTES, SETUP_PATH } from './setup/setup.ts';
 import { coloursFor, createDevelopmentLogStream, frame } from './web/dev-console.ts';
@@ -13,6 +15,8 @@ import { coloursFor, createDevelopmentLogStream, frame } from './web/dev-console
 // running ones, stop the queue, close the database.
 
 const config = loadConfigOrFail();
+// The server's argon2 threads yield to its event loop and to PostgreSQL (issue 16).
+argon2Pool.setNice(ARGON2_NICE);
 
 /** One line for the operator: an unreachable database is a configuration problem, not a crash. */
 function reason(error: unknown): string {

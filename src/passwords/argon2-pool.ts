@@ -1,8 +1,11 @@
 // argon2 on threads of its own (issue 16). On libuv's pool it shared the four threads that file
 // reads (@fastify/static) and DNS need: a burst of logins held static files for 250 ms. Here:
 // * one worker thread per core: argon2 is pure CPU work, more at once only makes each slower;
-// * every thread at nice ARGON2_NICE, so the event loop and PostgreSQL get the cores first and
-//   argon2 what is left (Linux gives each thread its own nice value);
+// * in the server, every thread at nice ARGON2_NICE (start.ts), so the event loop and PostgreSQL
+//   get the cores first and argon2 what is left (Linux gives each thread its own nice value).
+//   Elsewhere (tests, CLI) the threads keep the process's priority: on a machine busy with other
+//   work at nice 0, a nice-10 thread gets a tenth of a core's share and a test of 300 logins
+//   ran into its timeout;
 // * further tasks wait in order in a queue here (the semaphore of before, in one place);
 // * threads end after IDLE_MS without work: each keeps ~19 MiB of argon2 memory in its
 //   allocator, which an idle portal should not hold; the next login starts them again (~30 ms).
@@ -36,7 +39,7 @@ export interface Argon2PoolOptions {
 
 export class Argon2Pool {
   readonly threads: number;
-  readonly nice: number;
+  #nice: number;
   readonly idleMs: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Pending[] = [];
@@ -45,8 +48,17 @@ export class Argon2Pool {
 
   constructor(options: Argon2PoolOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
-    this.nice = options.nice ?? ARGON2_NICE;
+    this.#nice = options.nice ?? 0;
     this.idleMs = options.idleMs ?? IDLE_MS;
+  }
+
+  get nice(): number {
+    return this.#nice;
+  }
+
+  /** The nice value of threads started from now on (the idle ones end soon anyway). */
+  setNice(nice: number): void {
+    this.#nice = nice;
   }
 
   /** Running worker threads (0 when idle long enough). */
@@ -107,7 +119,7 @@ export class Argon2Pool {
   }
 
   #startWorker(): Slot {
-    const worker = new Worker(new URL('./argon2-worker.ts', import.meta.url), { workerData: { nice: this.nice } });
+    const worker = new Worker(new URL('./argon2-worker.ts', import.meta.url), { workerData: { nice: this.#nice } });
     const slot: Slot = { worker, busy: null, threadId: null, lowered: false };
     worker.on('message', (message: TaskAnswer | { ready: true; threadId: number | null; lowered: boolean }) => {
       if ('ready' in message) {

@@ -25,10 +25,11 @@ function readOwnThreadId(): number | null {
 }
 
 const threadId = readOwnThreadId();
+const nice = (workerData as { nice: number }).nice;
 let lowered = false;
-if (threadId !== null) {
+if (threadId !== null && nice !== 0) {
   try {
-    setPriority(threadId, (workerData as { nice: number }).nice);
+    setPriority(threadId, nice);
     lowered = true;
   } catch {
     // not allowed here: the thread keeps the process's priority and still works

@@ -33,7 +33,7 @@ t.test('new hashes: argon2id, v=19, m=19456, t=2, p=1, verifiable by the library
 });
 
 t.test('never more threads than asked, extra tasks wait in order, threads below the event loop', { skip: process.platform === 'linux' ? false : 'reads /proc (Linux only)' }, async (t) => {
-  const pool = new Argon2Pool({ threads: 2, idleMs: 60_000 });
+  const pool = new Argon2Pool({ threads: 2, idleMs: 60_000, nice: ARGON2_NICE });
   t.teardown(() => pool.close());
   const hash = await argon2.hash('richtig', hashOptions);
   const finished: number[] = [];
@@ -54,6 +54,17 @@ t.test('never more threads than asked, extra tasks wait in order, threads below 
     t.equal(niceOf(threadId!), ARGON2_NICE, `thread ${threadId} runs at nice ${ARGON2_NICE}`);
   }
   t.equal(niceOf(Number(readFileSync('/proc/self/stat', 'utf8').split(' ')[0])), 0, 'the event loop keeps nice 0');
+});
+
+t.test('outside the server the threads keep the process priority', { skip: process.platform === 'linux' ? false : 'reads /proc (Linux only)' }, async (t) => {
+  const pool = new Argon2Pool({ threads: 1 });
+  t.teardown(() => pool.close());
+  await pool.run({ kind: 'hash', password: 'Test', options: hashOptions });
+  const [thread] = pool.threadIds;
+  t.equal(thread?.lowered, false, 'not lowered');
+  t.equal(niceOf(thread!.threadId!), 0, 'nice 0 like the event loop');
+  pool.setNice(ARGON2_NICE);
+  t.equal(pool.nice, ARGON2_NICE, 'the server lowers threads started after setNice (start.ts)');
 });
 
 t.test('idle threads end, and the next task starts them again', async (t) => {
