@@ -1,6 +1,7 @@
 // Baseline of the login rows: raw argon2 verify of one hash with the portal's parameters
 // (hashing.ts) at the same concurrency as the login load, in a process of its own: the same
-// library (@node-rs/argon2), its async verify on Node's default thread pool, at normal priority.
+// library (@node-rs/argon2), its async verify on Node's default thread pool; logins.ts runs it at
+// the nice value of the portal's argon2 threads.
 // Arguments: one JSON string { concurrency, seconds }. Prints JSON.
 import { hash, verify } from '@node-rs/argon2';
 import { hashOptions } from '../../src/passwords/hashing.ts';
