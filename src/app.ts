@@ -11,14 +11,10 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { text } from './i18n/de.ts';
-import { createMailOutbox, type MailOutbox } from './mail/outbox.ts';
 import type { PgBoss } from 'pg-boss';
-import { startJobQueue } from './mail/queue.ts';
-import { createRateLimiter } from './mail/rate-limit.ts';
-import { createMailRenderer } from './mail/templates.ts';
-import { createFileTransport, createSmtpTransport, type MailTransport } from './mail/transport.ts';
-import { startMailWorker } from './mail/worker.ts';
-import { startHousekeeping } from './housekeeping/worker.ts';
+import type { MailOutbox } from './mail/outbox.ts';
+import type { MailRateLimiter } from './mail/rate-limit.ts';
+import type { MailTransport } from './mail/transport.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { linkRoutes } from './passwords/routes.ts';
 import { setupRoutes } from './setup/routes.ts';
@@ -87,15 +83,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
-  const transport: MailTransport = config.smtpUrl
-    ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
-    : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
-  const limiter = createRateLimiter(database.db, config.mailRatePerMinute);
-
-  // The mail queue (pg-boss) and its workers. Starting them costs ~0.5 s on embedded PGlite, a
-  // third of a restart: the server (start.ts) lets pages answer meanwhile, and only a change that
-  // queues a mail waits for the queue (issue 16: cold start to first page).
-  const queueReady = startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log).then(async (boss) => {
+  // The mail queue (pg-boss) and its workers. Starting them costs ~0.5 s on embedded PGlite and
+  // loading their modules (pg-boss, nodemailer) ~0.3 s of CPU, most of a restart beside PGlite
+  // itself: the server (start.ts) lets pages answer meanwhile, and only a change that queues a
+  // mail waits for the queue (issue 16: cold start to first page).
+  let transport: MailTransport | null = null;
+  let limiter: MailRateLimiter | null = null;
+  const queueReady = (async () => {
+    const [{ startJobQueue }, { createRateLimiter }, { createMailRenderer }, { createFileTransport, createSmtpTransport }, { startMailWorker }, { startHousekeeping }] = await Promise.all([
+      import('./mail/queue.ts'),
+      import('./mail/rate-limit.ts'),
+      import('./mail/templates.ts'),
+      import('./mail/transport.ts'),
+      import('./mail/worker.ts'),
+      import('./housekeeping/worker.ts'),
+    ]);
+    transport = config.smtpUrl
+      ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
+      : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
+    limiter = createRateLimiter(database.db, config.mailRatePerMinute);
+    const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
     if (options.startWorker !== false) {
       await startMailWorker(
         boss,
@@ -107,18 +114,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await startHousekeeping(boss, { db: database.db, clock, log: app.log });
     }
     return boss;
-  });
+  })();
+  let boss: PgBoss | null = null;
   // Nobody may be left with an unhandled rejection; whoever awaits queueReady sees the error.
-  queueReady.catch(() => {});
-  let boss: PgBoss | null = options.queueInBackground ? null : await queueReady;
-  let outbox: MailOutbox | null = boss ? createMailOutbox(boss) : null;
-  const startedOutbox = async (): Promise<MailOutbox> => {
-    if (!outbox) {
-      boss = await queueReady;
-      outbox ??= createMailOutbox(boss);
-    }
-    return outbox;
-  };
+  queueReady.then((started) => (boss = started)).catch(() => {});
+  if (!options.queueInBackground) await queueReady;
+  const outboxReady = queueReady.then(async (started) => (await import('./mail/outbox.ts')).createMailOutbox(started));
+  outboxReady.catch(() => {});
 
   app.decorate('db', database.db);
   app.decorate('clock', clock);
@@ -131,18 +133,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   app.decorate('outbox', {
-    queueMail: async (trx, mail) => (await startedOutbox()).queueMail(trx, mail),
-    queueMails: async (trx, mails) => (await startedOutbox()).queueMails(trx, mails),
+    queueMail: async (trx, mail) => (await outboxReady).queueMail(trx, mail),
+    queueMails: async (trx, mails) => (await outboxReady).queueMails(trx, mails),
   } satisfies MailOutbox);
   app.decorate('secureCookies', config.secureCookies);
 
   app.addHook('onClose', async () => {
     // Sends still waiting for rate budget give up first (their jobs are retried later); then the
     // queue waits for the sends already talking to the SMTP server.
-    limiter.close();
     const started = await queueReady.catch(() => null);
+    limiter?.close();
     await started?.stop({ graceful: true, timeout: 10_000 });
-    transport.close();
+    transport?.close();
   });
 
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
