@@ -11,13 +11,10 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { text } from './i18n/de.ts';
-import { createMailOutbox } from './mail/outbox.ts';
-import { startJobQueue } from './mail/queue.ts';
-import { createRateLimiter } from './mail/rate-limit.ts';
-import { createMailRenderer } from './mail/templates.ts';
-import { createFileTransport, createSmtpTransport, type MailTransport } from './mail/transport.ts';
-import { startMailWorker } from './mail/worker.ts';
-import { startHousekeeping } from './housekeeping/worker.ts';
+import type { PgBoss } from 'pg-boss';
+import type { MailOutbox } from './mail/outbox.ts';
+import type { MailRateLimiter } from './mail/rate-limit.ts';
+import type { MailTransport } from './mail/transport.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { createForgotQueue, startForgotWorker } from './passwords/forgot.ts';
 import { linkRoutes } from './passwords/routes.ts';
@@ -55,6 +52,11 @@ export interface AppOptions {
    * in the middle of one would remove rows the test is still looking at, so they opt in.
    */
   housekeeping?: boolean;
+  /**
+   * Return before the mail queue has started (the server: pages answer meanwhile, queueing a
+   * mail waits for it; app.queueReady tells when it runs or why not). Tests wait for it.
+   */
+  queueInBackground?: boolean;
 }
 
 /** The path as sent, or a path no route has when its percent-encoding is broken. */
@@ -96,41 +98,75 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
-  const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
-  const transport: MailTransport = config.smtpUrl
-    ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
-    : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
+  // The mail queue (pg-boss) and its workers. Starting them costs ~0.5 s on embedded PGlite and
+  // loading their modules (pg-boss, nodemailer) ~0.3 s of CPU, most of a restart beside PGlite
+  // itself: the server (start.ts) lets pages answer meanwhile, and only a change that queues a
+  // mail waits for the queue (issue 16: cold start to first page).
+  let transport: MailTransport | null = null;
+  let limiter: MailRateLimiter | null = null;
+  const queueReady = (async () => {
+    const [{ startJobQueue }, { createRateLimiter }, { createMailRenderer }, { createFileTransport, createSmtpTransport }, { startMailWorker }, { startHousekeeping }] = await Promise.all([
+      import('./mail/queue.ts'),
+      import('./mail/rate-limit.ts'),
+      import('./mail/templates.ts'),
+      import('./mail/transport.ts'),
+      import('./mail/worker.ts'),
+      import('./housekeeping/worker.ts'),
+    ]);
+    transport = config.smtpUrl
+      ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
+      : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
+    limiter = createRateLimiter(database.db, config.mailRatePerMinute);
+    const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
+    if (options.startWorker !== false) {
+      await startMailWorker(
+        boss,
+        { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter },
+        { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
+      );
+    }
+    await createForgotQueue(boss);
+    if (options.startWorker !== false) {
+      // Its mails go through the outbox, which exists once this function has returned the queue.
+      const outbox: MailOutbox = { queueMail: (trx, mail) => app.outbox.queueMail(trx, mail), queueMails: (trx, mails) => app.outbox.queueMails(trx, mails) };
+      await startForgotWorker(boss, { db: database.db, outbox, lifetimes: { invitationHours: config.invitationLinkHours, resetHours: config.resetLinkHours } }, { pollingSeconds: config.mailPollingSeconds });
+    }
+    if (options.housekeeping ?? options.startWorker !== false) {
+      await startHousekeeping(boss, { db: database.db, clock, log: app.log });
+    }
+    return boss;
+  })();
+  let boss: PgBoss | null = null;
+  // Nobody may be left with an unhandled rejection; whoever awaits queueReady sees the error.
+  queueReady.then((started) => (boss = started)).catch(() => {});
+  if (!options.queueInBackground) await queueReady;
+  const outboxReady = queueReady.then(async (started) => (await import('./mail/outbox.ts')).createMailOutbox(started));
+  outboxReady.catch(() => {});
 
   app.decorate('db', database.db);
   app.decorate('clock', clock);
   app.decorate('config', config);
-  app.decorate('boss', boss);
-  app.decorate('outbox', createMailOutbox(boss));
+  app.decorate('queueReady', queueReady);
+  app.decorate('boss', {
+    getter(): PgBoss {
+      if (!boss) throw new Error('mail queue not started yet (await app.queueReady)');
+      return boss;
+    },
+  });
+  app.decorate('outbox', {
+    queueMail: async (trx, mail) => (await outboxReady).queueMail(trx, mail),
+    queueMails: async (trx, mails) => (await outboxReady).queueMails(trx, mails),
+  } satisfies MailOutbox);
   app.decorate('secureCookies', config.secureCookies);
 
-  const limiter = createRateLimiter(database.db, config.mailRatePerMinute);
   app.addHook('onClose', async () => {
     // Sends still waiting for rate budget give up first (their jobs are retried later); then the
     // queue waits for the sends already talking to the SMTP server.
-    limiter.close();
-    await boss.stop({ graceful: true, timeout: 10_000 });
-    transport.close();
+    const started = await queueReady.catch(() => null);
+    limiter?.close();
+    await started?.stop({ graceful: true, timeout: 10_000 });
+    transport?.close();
   });
-
-  if (options.startWorker !== false) {
-    await startMailWorker(
-      boss,
-      { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter },
-      { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
-    );
-  }
-  await createForgotQueue(boss);
-  if (options.startWorker !== false) {
-    await startForgotWorker(boss, { db: database.db, outbox: app.outbox, lifetimes: { invitationHours: config.invitationLinkHours, resetHours: config.resetLinkHours } }, { pollingSeconds: config.mailPollingSeconds });
-  }
-  if (options.housekeeping ?? options.startWorker !== false) {
-    await startHousekeeping(boss, { db: database.db, clock, log: app.log });
-  }
 
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1h' });

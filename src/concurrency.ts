@@ -1,7 +1,7 @@
 /**
- * At most `limit` tasks at once; the rest wait in arrival order. Used in front of argon2 (CPU
- * bound: more at once only makes each slower and occupies threads others need) and per address
- * in front of the login check.
+ * At most `limit` tasks at once; the rest wait in arrival order. Used per address in front of
+ * the login check (KeyedSemaphore); argon2 has a queue of its own in front of its threads
+ * (passwords/argon2-pool.ts).
  */
 export class Semaphore {
   readonly limit: number;

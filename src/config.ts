@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LOGIN_CEILING_PER_MINUTE } from './auth/throttle.ts';
 
 export interface ImpressumConfig {
   company: string;
@@ -38,6 +39,8 @@ export interface Config {
   smtpTimeoutSeconds: number;
   /** Mails per minute for all instances together (the relay's limit); null: no cap. */
   mailRatePerMinute: number | null;
+  /** All POSTs to /anmelden from one address per minute and instance (auth/throttle.ts). */
+  loginCeilingPerMinute: number;
   logLevel: string;
 }
 
@@ -196,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpMaxConnections: readInteger(env, 'SMTP_MAX_CONNECTIONS', 5, 1, 100),
     smtpTimeoutSeconds: readInteger(env, 'SMTP_TIMEOUT_SECONDS', 30, 1, 600),
     mailRatePerMinute: readOptionalInteger(env, 'MAIL_RATE_PER_MINUTE', 1, 1_000_000),
+    loginCeilingPerMinute: readInteger(env, 'LOGIN_CEILING_PER_MINUTE', LOGIN_CEILING_PER_MINUTE, 100, 1_000_000),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

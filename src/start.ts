@@ -5,6 +5,8 @@ import { systemClock } from './clock.ts';
 import { fail, loadConfigOrFail } from './cli.ts';
 import { DataDirLockedError, openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { ARGON2_NICE } from './passwords/argon2-pool.ts';
+import { argon2Pool } from './passwords/hashing.ts';
 import { text } from './i18n/de.ts';
 import { createSetupToken, createSetupTokenUnlessOpen, operatorExists, SETUP_LINK_MINUTES, SETUP_PATH } from './setup/setup.ts';
 import { coloursFor, createDevelopmentLogStream, frame } from './web/dev-console.ts';
@@ -13,6 +15,8 @@ import { coloursFor, createDevelopmentLogStream, frame } from './web/dev-console
 // running ones, stop the queue, close the database.
 
 const config = loadConfigOrFail();
+// The server's argon2 threads yield to its event loop and to PostgreSQL (issue 16).
+argon2Pool.setNice(ARGON2_NICE);
 
 /** One line for the operator: an unreachable database is a configuration problem, not a crash. */
 function reason(error: unknown): string {
@@ -50,22 +54,29 @@ const app = await buildApp({
   // Development without SMTP: mail notices (with the link) go to the console, as promised in the README.
   printLine: (line) => console.log(config.production ? line : frame(line.split('\n'), colours)),
   logStream: developmentLog,
+  // The login page answers while the mail queue starts (~0.5 s on PGlite); mails wait for it.
+  queueInBackground: true,
 });
 
 let stopping = false;
-async function stop(signal: string): Promise<void> {
+async function stop(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   app.log.info({ signal }, 'Portal wird beendet');
   try {
     await app.close();
     await database.close();
-    process.exit(0);
+    process.exit(exitCode);
   } catch (error) {
     app.log.error({ err: error }, 'Fehler beim Beenden');
     process.exit(1);
   }
 }
+// A queue that cannot start is as fatal as a database that cannot be reached.
+app.queueReady.catch((error: unknown) => {
+  console.error(`Mail-Warteschlange konnte nicht starten: ${reason(error)}`);
+  void stop('queue', 1);
+});
 process.once('SIGTERM', () => void stop('SIGTERM'));
 process.once('SIGINT', () => void stop('SIGINT'));
 

@@ -46,6 +46,8 @@ t.test('a bad variable is refused with a ConfigError that names it', async (t) =
     ['TRUST_PROXY=1 (a hop count trusts nobody in Fastify)', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
     ['an https BASE_URL without TRUST_PROXY (logins would silently fail)', { BASE_URL: 'https://portal.example.de' }, 'TRUST_PROXY'],
     ['SUPPORT_EMAIL=nobody', { SUPPORT_EMAIL: 'nobody' }, 'SUPPORT_EMAIL'],
+    ['LOGIN_CEILING_PER_MINUTE=10 (an office could not sign in)', { LOGIN_CEILING_PER_MINUTE: '10' }, 'LOGIN_CEILING_PER_MINUTE'],
+    ['LOGIN_CEILING_PER_MINUTE=unbegrenzt', { LOGIN_CEILING_PER_MINUTE: 'unbegrenzt' }, 'LOGIN_CEILING_PER_MINUTE'],
   ];
   for (const [name, env, variable] of cases) {
     let error: unknown;
@@ -87,6 +89,12 @@ t.test('mail throughput settings: defaults, and values as given', async (t) => {
   t.equal(given.smtpTimeoutSeconds, 5);
   t.equal(given.mailPollingSeconds, 2.5);
   t.equal(loadConfig({ DATA_DIR: dir, MAIL_RATE_PER_MINUTE: '' }).mailRatePerMinute, null, 'an empty value means no cap');
+});
+
+t.test('the login ceiling per address: 1,000 a minute by default, changeable', async (t) => {
+  const dir = dataDir(t);
+  t.equal(loadConfig({ DATA_DIR: dir }).loginCeilingPerMinute, 1000);
+  t.equal(loadConfig({ DATA_DIR: dir, LOGIN_CEILING_PER_MINUTE: '6000' }).loginCeilingPerMinute, 6000);
 });
 
 t.test('in development the session secret is generated once and kept in DATA_DIR', async (t) => {

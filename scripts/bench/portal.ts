@@ -92,7 +92,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const child = spawn(process.execPath, [...nodeArgs, 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  for (let i = 0; i < 3000 && !output.includes('läuft') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
+  // Up to two minutes: a first start (initdb, migrations) on a busy shared machine took over 30 s.
+  for (let i = 0; i < 12000 && !output.includes('läuft') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 10));
   if (!output.includes('läuft')) {
     child.kill('SIGKILL');
     throw new Error(`portal did not start: ${output}`);

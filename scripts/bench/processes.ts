@@ -24,8 +24,11 @@ export async function runLoad(job: Record<string, unknown>): Promise<LoadResult>
   return JSON.parse(stdout) as LoadResult;
 }
 
-export async function runScript<T>(script: string, args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, [script, ...args], { maxBuffer: 1 << 20 });
+/** Runs a script to its end and parses its JSON output; `nice` runs the whole process at that nice value (coreutils nice). */
+export async function runScript<T>(script: string, args: string[], options: { nice?: number } = {}): Promise<T> {
+  const { stdout } = options.nice
+    ? await run('nice', ['-n', String(options.nice), process.execPath, script, ...args], { maxBuffer: 1 << 20 })
+    : await run(process.execPath, [script, ...args], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as T;
 }
 

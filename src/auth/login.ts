@@ -10,7 +10,7 @@ import { accountKey, accountPolicy, claimAttempt, clearLoginFailures, findBlocke
 // The address's failure count is read before the password check and written after it; without
 // a bound, a thousand parallel guesses from one address would all read "not blocked" first.
 // With it, at most LOGIN_CHECKS_PER_ADDRESS failures per instance slip past the limit, and an
-// office's logins still run as fast as argon2 allows (it has fewer slots than this).
+// office's logins still run as fast as argon2 allows (it has one thread per core, fewer than this).
 const checksPerAddress = new KeyedSemaphore(LOGIN_CHECKS_PER_ADDRESS);
 
 export interface SignedInAccount {

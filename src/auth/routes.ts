@@ -6,13 +6,12 @@ import { redirectWithFlash } from '../web/flash.ts';
 import { checkText, hasErrors, readForm, type FormErrors } from '../web/forms.ts';
 import { safeNextPath } from '../web/security.ts';
 import { authenticate, startPathFor } from './login.ts';
-import { LOGIN_CEILING_PER_MINUTE } from './throttle.ts';
-
-// Only a ceiling: failures are limited per address and per account in throttle.ts, and an
-// office's successful logins from one address must not be (issue 16).
-const loginRateLimit = { rateLimit: { max: LOGIN_CEILING_PER_MINUTE, timeWindow: '1 minute' } };
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
+  // Only a ceiling: failures are limited per address and per account in throttle.ts, and an
+  // office's successful logins from one address must not be (issue 16).
+  const loginRateLimit = { rateLimit: { max: app.config.loginCeilingPerMinute, timeWindow: '1 minute' } };
+
   app.get('/', { config: { public: true } }, async (request, reply) => {
     const account = request.session.account;
     return reply.redirect(account ? startPathFor(account.role) : '/anmelden', 303);
@@ -84,7 +83,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const error = identifier ? checkText(identifier, { label: text.forgot.field, max: 254 }) : text.forgot.missing;
     if (error) return reply.page('auth/forgot.eta', { title: text.forgot.title, values: { identifier }, errors: { identifier: error } }, 422);
     // The same single job for a known account and for anything else: no timing tells them apart.
-    await queueForgotRequest(app.boss, { identifier, at: app.clock.now(), ip: request.ip });
+    await queueForgotRequest(await app.queueReady, { identifier, at: app.clock.now(), ip: request.ip });
     return redirectWithFlash(reply, '/anmelden', text.forgot.done);
   });
 }

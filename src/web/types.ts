@@ -13,6 +13,8 @@ declare module 'fastify' {
     config: Config;
     outbox: MailOutbox;
     boss: PgBoss;
+    /** Resolves when the mail queue and its workers run (app.ts may start them in the background). */
+    queueReady: Promise<PgBoss>;
     secureCookies: boolean;
   }
   interface FastifyReply {

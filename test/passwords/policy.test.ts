@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import argon2 from 'argon2';
+import * as argon2 from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
 import t, { type Test } from 'tap';
 import { text } from '../../src/i18n/de.ts';
 import { checkPasswordPolicy, commonPasswordCount } from '../../src/passwords/policy.ts';
@@ -144,7 +145,7 @@ t.test('hashes are argon2id with m=19456, t=2, p=1 in PHC format', async (t) => 
 t.test('a hash with weaker parameters is re-hashed at the next successful login', async (t) => {
   const password = 'Alte Parameter im Keller';
   const person = await createUser(ctx.db, tenant, { password: null, firstName: 'Hanna', email: 'hanna@mueller-bau.example' });
-  const weak = await argon2.hash(password, { type: argon2.argon2id, memoryCost: 19456, timeCost: 1, parallelism: 1 });
+  const weak = await argon2.hash(password, { algorithm: 2 as Algorithm.Argon2id, memoryCost: 19456, timeCost: 1, parallelism: 1 });
   t.same(phc(weak)?.params, { ...currentParams, t: 1 }, 'setup: the stored hash is made with one pass');
   await ctx.db.updateTable('accounts').set({ password_hash: weak }).where('id', '=', person.id).execute();
 
