@@ -19,7 +19,7 @@ import { type BenchRow, type BenchSection, readPeakRssMb, round } from './report
 const run = promisify(execFile);
 // startPortal runs the portal with the V8 flags of `npm start`, as in production: the young
 // generation is capped there (--max-semi-space-size), which bounds the peak RSS of an import.
-const benchDb = 'agileas_bench_import';
+const benchDb = process.env.BENCH_IMPORT_DB || 'agileas_bench_import';
 const port = Number(process.env.BENCH_IMPORT_PORT || 3996);
 // BENCH_IMPORT_SIZES=1000,2000 for a quick try; the issue's sizes by default.
 const sizes = (process.env.BENCH_IMPORT_SIZES ?? '10000,20000').split(',').map(Number);
