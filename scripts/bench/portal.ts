@@ -62,10 +62,24 @@ export interface PortalOptions {
   env?: Record<string, string>;
 }
 
+function startScript(): string[] {
+  return (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+}
+
 /** The Node flags of `npm start` (package.json), so the benchmark measures what users run. */
 export function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
-  return start.split(/\s+/).filter((part) => part.startsWith('--'));
+  return startScript().filter((part) => part.startsWith('--'));
+}
+
+/** The environment `npm start` sets before `node` (e.g. MALLOC_ARENA_MAX=2), for the same reason. */
+export function startEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const part of startScript()) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(part);
+    if (!match) break;
+    env[match[1]!] = match[2]!;
+  }
+  return env;
 }
 
 /** Starts src/server.ts in production mode, with npm start's flags, and waits until it says it runs. */
@@ -75,6 +89,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const nodeArgs = [...startFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const env: Record<string, string | undefined> = {
     ...process.env,
+    ...startEnv(),
     NODE_ENV: 'production',
     PORT: String(options.port),
     HOST: '127.0.0.1',

@@ -115,7 +115,8 @@ export function nextFreeLogin(base: string, used: Set<string>): string {
   return login;
 }
 
-export async function buildImportPlan(db: Executor, resellerId: string, rows: SheetRow[], options: ImportOptions, catalogue: Catalogue): Promise<ImportPlan> {
+/** rows: the file's rows page by page (runs.ts readImportRows); each page is parsed and let go. */
+export async function buildImportPlan(db: Executor, resellerId: string, rows: AsyncIterable<SheetRow[]>, options: ImportOptions, catalogue: Catalogue): Promise<ImportPlan> {
   const issues: Issue[] = [];
   const optionError = (message: string) => issues.push({ line: null, column: text.imports.optionsColumn, message, severity: 'error' });
   const bookForAll = options.bookForAll.filter((code) => catalogue.byCode.has(code));
@@ -130,11 +131,13 @@ export async function buildImportPlan(db: Executor, resellerId: string, rows: Sh
 
   // Parse, then group by Mandant; the rows of a group together say what the Mandant is.
   const groups = new Map<string, ParsedRow[]>();
-  for (const row of rows) {
-    const parsed = parseRow(row, catalogue, issues);
-    const group = groups.get(parsed.tenantKey);
-    if (group) group.push(parsed);
-    else groups.set(parsed.tenantKey, [parsed]);
+  for await (const page of rows) {
+    for (const row of page) {
+      const parsed = parseRow(row, catalogue, issues);
+      const group = groups.get(parsed.tenantKey);
+      if (group) group.push(parsed);
+      else groups.set(parsed.tenantKey, [parsed]);
+    }
   }
 
   // Each Mandant as its rows agree on it; its key again from the agreed values (a PLZ restored

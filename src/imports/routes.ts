@@ -15,7 +15,7 @@ import { denyAccess, requireWorkspace, workspaceOf } from '../workspace/context.
 import { applyImportPlan } from './apply.ts';
 import { buildImportPlan, hasBlockingIssues, type ImportOptions } from './plan.ts';
 import type { Catalogue } from './rows.ts';
-import { createImportRun, discardImportRun, IMPORT_PREVIEW_HOURS, findAccountsNeedingLinks, findAccountsWithFailedLinks, findImportRun, listImportRuns, lockImportRun, markImported, measureLinkProgress, readImportResult, saveImportOptions } from './runs.ts';
+import { createImportRun, discardImportRun, IMPORT_PREVIEW_HOURS, findAccountsNeedingLinks, findAccountsWithFailedLinks, findImportRun, listImportRuns, lockImportRun, markImported, measureLinkProgress, readImportResult, readImportRows, saveImportOptions } from './runs.ts';
 import { buildTemplateCsv, buildTemplateXlsx, MAX_FILE_BYTES, readSpreadsheet, SpreadsheetError, toCsv } from './spreadsheet.ts';
 import { buildResultXlsx } from './result-xlsx.ts';
 
@@ -120,7 +120,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     if (run.state === 'discarded') return redirectWithFlash(reply, '/import', text.imports.discarded);
     if (run.state === 'expired') return redirectWithFlash(reply, '/import', text.imports.expired(IMPORT_PREVIEW_HOURS));
     const catalogue = await loadCatalogue(app);
-    const plan = await buildImportPlan(app.db, workspaceOf(request).resellerId, run.rows, run.options, catalogue);
+    const plan = await buildImportPlan(app.db, workspaceOf(request).resellerId, readImportRows(app.db, run.id, run.row_count), run.options, catalogue);
     return reply.page('imports/preview.eta', {
       title: text.imports.previewTitle(run.file_name),
       run,
@@ -140,7 +140,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: IdParams }>('/import/:id/fehler.csv', workspaceRoute, async (request, reply) => {
     const run = await runOr404(request, reply);
     if (!run) return reply;
-    const plan = await buildImportPlan(app.db, workspaceOf(request).resellerId, run.rows, run.options, await loadCatalogue(app));
+    const plan = await buildImportPlan(app.db, workspaceOf(request).resellerId, readImportRows(app.db, run.id, run.row_count), run.options, await loadCatalogue(app));
     const rows = plan.issues.map((i) => [i.line === null ? '' : String(i.line), i.column ?? '', text.imports.severity[i.severity] ?? i.severity, i.message]);
     return attachment(reply, 'import-fehler.csv', 'text/csv; charset=utf-8', toCsv([text.imports.errorCsvHeader, ...rows]));
   });
@@ -176,7 +176,7 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
         const locked = await lockImportRun(trx, resellerId, run.id);
         if (locked?.state !== 'preview') return null;
         // The plan again, inside the transaction: what is written is what the data says now.
-        const plan = await buildImportPlan(trx, resellerId, run.rows, run.options, catalogue);
+        const plan = await buildImportPlan(trx, resellerId, readImportRows(trx, run.id, run.row_count), run.options, catalogue);
         if (hasBlockingIssues(plan)) throw new ImportChangedError();
         const created = await applyImportPlan(trx, resellerId, run.id, plan, actor);
         await markImported(trx, run.id, plan.counts, created, actor.at);

@@ -30,17 +30,39 @@ export async function createImportRun(db: Executor, run: { resellerId: string; c
   return id;
 }
 
-/** The run without its result list (up to 20,000 Anwender): readImportResult reads that by the page. */
+/**
+ * The run without its rows and its result list (up to 20,000 each): readImportRows and
+ * readImportResult read those by the page.
+ */
 export async function findImportRun(db: Executor, resellerId: string, runId: string) {
   const run = await db
     .selectFrom('import_runs')
-    .select(['id', 'reseller_id', 'created_by', 'file_name', 'state', 'created_at', 'imported_at', 'rows', 'options', 'counts', 'links_requested_at'])
+    .select(['id', 'reseller_id', 'created_by', 'file_name', 'state', 'created_at', 'imported_at', 'options', 'counts', 'links_requested_at'])
+    .select(sql<number>`jsonb_array_length(rows)`.as('row_count'))
     .select(sql<number>`jsonb_array_length(result)`.as('result_count'))
     .where('reseller_id', '=', resellerId)
     .where('id', '=', runId)
     .executeTakeFirst();
   if (!run) return undefined;
-  return { ...run, result_count: Number(run.result_count), rows: run.rows as SheetRow[], options: run.options as unknown as ImportOptions, counts: run.counts as Partial<ImportCounts> };
+  return { ...run, row_count: Number(run.row_count), result_count: Number(run.result_count), options: run.options as unknown as ImportOptions, counts: run.counts as Partial<ImportCounts> };
+}
+
+/** Rows of the file read from the database per query: each query unpacks the stored array once, so pages are not small. */
+export const ROWS_PER_PAGE = 5000;
+
+/**
+ * The stored rows of a run, page by page, in the order of the file. Read whole, the rows of
+ * 20,000 lines are one JSON text of several megabytes, held as text, as buffer and as objects
+ * at once; by the page, each is parsed and can be dropped before the next arrives.
+ */
+export async function* readImportRows(db: Executor, runId: string, rowCount: number): AsyncGenerator<SheetRow[]> {
+  for (let offset = 0; offset < rowCount; offset += ROWS_PER_PAGE) {
+    // A slice of the array as one value: the database cuts it out without listing every element.
+    const path = `$[${offset} to ${offset + ROWS_PER_PAGE - 1}]`;
+    const row = await db.selectFrom('import_runs').select(sql<SheetRow[]>`jsonb_path_query_array(rows, ${path}::jsonpath)`.as('page')).where('id', '=', runId).executeTakeFirst();
+    if (!row || row.page.length === 0) return;
+    yield row.page;
+  }
 }
 
 /** Anwender created by the run, in the order of the file; a slice of them when limit is given. */
