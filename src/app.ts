@@ -35,6 +35,10 @@ import { resellerRoutes } from './resellers/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { importRoutes } from './imports/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
+import { countingTransport, createMetrics, registerRequestMetrics } from './ops/metrics.ts';
+import { registerOpsRoutes, type Lifecycle } from './ops/routes.ts';
+import { isDatabaseUnavailable } from './ops/database-health.ts';
+import { createPostgresRateLimitStore } from './ops/rate-limit-store.ts';
 
 export const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
 const publicDir = fileURLToPath(new URL('../public', import.meta.url));
@@ -71,6 +75,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Long ids reach the handlers, which answer 404 and audit it, instead of a bare 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
     return503OnClosing: true,
+    // At close, keep-alive connections without a request in flight are closed at once (not after
+    // the 72 s keep-alive); the others get "Connection: close" on their last response (below).
+    forceCloseConnections: 'idle',
     // A URL the router cannot even read (broken percent-encoding) gets the German 404 page; no
     // hooks have run yet, so it is rendered without session or form tokens.
     frameworkErrors: (_error, _request, reply) => {
@@ -81,10 +88,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
-  const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
-  const transport: MailTransport = config.smtpUrl
+  // An outage is logged when it begins and when it ends, not once per failed query or request.
+  database.health.onChange((event) => {
+    if (event.kind === 'down') app.log.error({ reason: event.reason }, 'Datenbank nicht erreichbar: Anfragen bekommen 503, bis sie wieder antwortet');
+    else app.log.warn({ downForSeconds: Math.round(event.downForMs / 100) / 10, refusedRequests: event.refused }, 'Datenbank wieder erreichbar');
+  });
+  // The queue polls while the database is away; those failures belong to the outage's two lines.
+  const queueLog = {
+    error: (details: { err: unknown }, message: string) => {
+      if (isDatabaseUnavailable(details.err)) database.health.noteFailure(details.err);
+      else app.log.error(details, message);
+    },
+    warn: (details: { warning: unknown }, message: string) => app.log.warn(details, message),
+  };
+  const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, queueLog);
+  const metrics = createMetrics(database, boss);
+  const lifecycle: Lifecycle = { stopping: false };
+  const rawTransport: MailTransport = config.smtpUrl
     ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
     : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
+  const transport = countingTransport(rawTransport, metrics);
 
   app.decorate('db', database.db);
   app.decorate('clock', clock);
@@ -92,14 +115,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('boss', boss);
   app.decorate('outbox', createMailOutbox(boss));
   app.decorate('secureCookies', config.secureCookies);
+  app.decorate('lifecycle', lifecycle);
+  app.decorate('metrics', metrics);
 
   const limiter = createRateLimiter(database.db, config.mailRatePerMinute);
-  app.addHook('onClose', async () => {
+  // Shutdown (SIGTERM, app.close()): from the first moment /readyz says "not ready" and the mail
+  // worker fetches nothing new, while the requests in flight and the mails in hand finish side by
+  // side; the process ends when both are done (start.ts bounds the whole by SHUTDOWN_TIMEOUT_SECONDS).
+  let queueStopped: Promise<void> | null = null;
+  const stopQueue = () => {
     // Sends still waiting for rate budget give up first (their jobs are retried later); then the
     // queue waits for the sends already talking to the SMTP server.
     limiter.close();
-    await boss.stop({ graceful: true, timeout: 10_000 });
+    queueStopped ??= boss.stop({ graceful: true, timeout: Math.max(1000, config.shutdownTimeoutSeconds * 1000 - 1000) });
+    return queueStopped;
+  };
+  app.addHook('preClose', (done) => {
+    lifecycle.stopping = true;
+    void stopQueue().catch((error) => app.log.error({ err: error }, 'Job-Queue ließ sich nicht sauber beenden'));
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await stopQueue();
     transport.close();
+  });
+  // A keep-alive connection whose request is still running at shutdown is closed after its
+  // response instead of idling on (it would hold the process until the keep-alive timeout).
+  app.addHook('onSend', async (_request, reply) => {
+    if (lifecycle.stopping) reply.header('connection', 'close');
   });
 
   if (options.startWorker !== false) {
@@ -113,10 +156,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await startHousekeeping(boss, { db: database.db, clock, log: app.log });
   }
 
+  registerRequestMetrics(app, metrics);
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyView, { engine: { eta }, root: viewsDir, layout: 'layout.eta', production: config.production });
-  await registerSecurity(app);
+  await registerSecurity(app, createPostgresRateLimitStore(database.db));
 
   app.decorateReply('page', function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200) {
     const request = this.request;
@@ -141,7 +185,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
 
-  registerErrorPages(app);
+  registerErrorPages(app, database.health);
+  registerOpsRoutes(app, { lifecycle, metrics, metricsToken: config.metricsToken, readyTimeoutMs: config.dbConnectTimeoutSeconds * 1000 });
   await app.register(pageRoutes);
   await app.register(authRoutes);
   await app.register(accountRoutes);
