@@ -69,6 +69,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       health.noteFailure(error);
       options.onPoolError?.(error);
     });
+    // The pool listens for errors only on idle clients. A connection that dies while a query or
+    // transaction has it checked out (database restarted, network cut) emits 'error' on the
+    // client with nobody listening: an uncaught exception that ends the process. The query itself
+    // fails with the same error (and gets its 503), so the listener only notes the outage.
+    pool.on('connect', (client) => client.on('error', (error) => health.noteFailure(error)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return { db, pglite: null, connectionString: options.databaseUrl, pool, health, close: () => db.destroy() };
   }
