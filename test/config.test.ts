@@ -46,6 +46,11 @@ t.test('a bad variable is refused with a ConfigError that names it', async (t) =
     ['TRUST_PROXY=1 (a hop count trusts nobody in Fastify)', { TRUST_PROXY: '1' }, 'TRUST_PROXY'],
     ['an https BASE_URL without TRUST_PROXY (logins would silently fail)', { BASE_URL: 'https://portal.example.de' }, 'TRUST_PROXY'],
     ['SUPPORT_EMAIL=nobody', { SUPPORT_EMAIL: 'nobody' }, 'SUPPORT_EMAIL'],
+    ['a short METRICS_TOKEN', { METRICS_TOKEN: 'geheim' }, 'METRICS_TOKEN'],
+    ['a METRICS_TOKEN with a space', { METRICS_TOKEN: 'ein langes token mit leerzeichen 0123456789' }, 'METRICS_TOKEN'],
+    ['DB_CONNECT_TIMEOUT_SECONDS=0', { DB_CONNECT_TIMEOUT_SECONDS: '0' }, 'DB_CONNECT_TIMEOUT_SECONDS'],
+    ['DB_STATEMENT_TIMEOUT_SECONDS=lang', { DB_STATEMENT_TIMEOUT_SECONDS: 'lang' }, 'DB_STATEMENT_TIMEOUT_SECONDS'],
+    ['SHUTDOWN_TIMEOUT_SECONDS=120', { SHUTDOWN_TIMEOUT_SECONDS: '120' }, 'SHUTDOWN_TIMEOUT_SECONDS'],
   ];
   for (const [name, env, variable] of cases) {
     let error: unknown;
@@ -87,6 +92,14 @@ t.test('mail throughput settings: defaults, and values as given', async (t) => {
   t.equal(given.smtpTimeoutSeconds, 5);
   t.equal(given.mailPollingSeconds, 2.5);
   t.equal(loadConfig({ DATA_DIR: dir, MAIL_RATE_PER_MINUTE: '' }).mailRatePerMinute, null, 'an empty value means no cap');
+});
+
+t.test('operations settings: defaults, and values as given', async (t) => {
+  const dir = dataDir(t);
+  const defaults = loadConfig({ DATA_DIR: dir });
+  t.same([defaults.dbConnectTimeoutSeconds, defaults.dbStatementTimeoutSeconds, defaults.metricsToken, defaults.shutdownTimeoutSeconds], [5, 10, null, 8]);
+  const given = loadConfig({ DATA_DIR: dir, DB_CONNECT_TIMEOUT_SECONDS: '2', DB_STATEMENT_TIMEOUT_SECONDS: '30', METRICS_TOKEN: 'x'.repeat(40), SHUTDOWN_TIMEOUT_SECONDS: '5' });
+  t.same([given.dbConnectTimeoutSeconds, given.dbStatementTimeoutSeconds, given.metricsToken, given.shutdownTimeoutSeconds], [2, 30, 'x'.repeat(40), 5]);
 });
 
 t.test('in development the session secret is generated once and kept in DATA_DIR', async (t) => {
