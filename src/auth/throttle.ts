@@ -208,3 +208,12 @@ export async function forgetQuietThrottleEntries(db: Executor, now: Date): Promi
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Addresses not used for a sign-in within KNOWN_ADDRESS_DAYS no longer vouch for their account. */
+export async function forgetOldKnownAddresses(db: Executor, now: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('login_known_addresses')
+    .where('last_success_at', '<', new Date(now.getTime() - KNOWN_ADDRESS_DAYS * 24 * 60 * MINUTE))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { accountKey, liftThrottle, listBlocked } from '../../src/auth/throttle.ts';
+import { accountKey, forgetOldKnownAddresses, liftThrottle, listBlocked } from '../../src/auth/throttle.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { createReseller, createResellerStaff } from '../helpers/fixtures.ts';
@@ -45,6 +45,13 @@ t.test('the account-wide ceiling and the owner\'s known address', async (t) => {
   t.test('a wrong password from the known address still counts for that address', async (t) => {
     for (let i = 1; i <= 5; i++) t.equal((await attempt(ida.login, `Büro-Versuch ${i}`, office)).status, 401);
     t.equal((await attempt(ida.login, ida.password!, office)).status, 429, 'the pair limit holds at a known address too');
+  });
+
+  t.test('an address unused for 90 days is forgotten', async (t) => {
+    t.equal(await forgetOldKnownAddresses(db, clock.now()), 0, 'recent addresses stay');
+    clock.advance(91 * 24 * 60 * 60_000);
+    t.ok((await forgetOldKnownAddresses(db, clock.now())) >= 1, 'after 91 days they go');
+    t.equal(await db.selectFrom('login_known_addresses').select('ip').where('account_id', '=', ida.id).execute().then((rows) => rows.length), 0);
   });
 });
 
