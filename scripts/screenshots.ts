@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import { chromium, type Page } from 'playwright-core';
 import { buildApp } from '../src/app.ts';
+import { loadExcelJs } from '../src/imports/exceljs.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
@@ -39,6 +39,8 @@ await app.listen({ port, host: '127.0.0.1' });
 
 /** The import file for the preview: mostly fine, with the mistakes a real list has. */
 async function importFile(): Promise<Buffer> {
+  // Through the portal's loader: exceljs must not be loaded before its parser is patched.
+  const ExcelJS = await loadExcelJs();
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet('Daten');
   sheet.addRow(['Kundennummer', 'Firma', 'Straße', 'PLZ', 'Ort', 'Land', 'USt-IdNr', 'Anwendungen', 'Vorname', 'Nachname', 'E-Mail', 'Zugriffsrechte']);

@@ -204,8 +204,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     invitationLinkHours,
     resetLinkHours,
-    mailRetryDelaySeconds: readInteger(env, 'MAIL_RETRY_DELAY_SECONDS', 30, 1, 3600),
-    mailRetryLimit: readInteger(env, 'MAIL_RETRY_LIMIT', 10, 0, 100),
+    // First retry after 5–10 s (a mail whose worker died goes out again within seconds), then
+    // doubling, capped at an hour: twelve retries span about 3.5 to 4.5 hours of relay trouble (as the earlier 10 × 30 s did).
+    mailRetryDelaySeconds: readInteger(env, 'MAIL_RETRY_DELAY_SECONDS', 5, 1, 3600),
+    mailRetryLimit: readInteger(env, 'MAIL_RETRY_LIMIT', 12, 0, 100),
     mailPollingSeconds: readNumber(env, 'MAIL_POLLING_SECONDS', 10, 0.5, 300),
     smtpMaxConnections: readInteger(env, 'SMTP_MAX_CONNECTIONS', 5, 1, 100),
     smtpTimeoutSeconds: readInteger(env, 'SMTP_TIMEOUT_SECONDS', 30, 1, 600),

@@ -68,6 +68,8 @@ export interface PasswordLinkTable {
   account_id: string;
   kind: LinkKind;
   token_hash: string | null;
+  /** The token of an earlier attempt of the same mail (a worker that died after sending it). */
+  previous_token_hash: string | null;
   created_by: string | null;
   created_at: Timestamp;
   expires_at: Timestamp;

@@ -83,13 +83,17 @@ async function loadDeliveries(db: Db, ids: string[]): Promise<Map<string, Delive
 /**
  * Stores the hash of a fresh token on every link that is still live, in one statement, and
  * returns the tokens of those links. A link revoked, used or expired meanwhile gets none.
+ *
+ * A link that has a token already was minted by an earlier attempt of this mail: a worker that
+ * died (or lost its database) after the SMTP server took the mail. That mail may be in the
+ * person's inbox, so its token stays valid beside the new one until either is used.
  */
 async function mintTokens(db: Db, linkIds: string[], now: Date): Promise<Map<string, string>> {
   if (linkIds.length === 0) return new Map();
   const tokens = new Map(linkIds.map((id) => [id, generateToken()]));
   const values = sql.join([...tokens].map(([id, token]) => sql`(${id}::uuid, ${hashToken(token)})`));
   const minted = await sql<{ id: string }>`
-    update password_links as l set token_hash = v.hash
+    update password_links as l set previous_token_hash = l.token_hash, token_hash = v.hash
     from (values ${values}) as v(id, hash)
     where l.id = v.id and l.used_at is null and l.revoked_at is null and l.expires_at > ${now}
     returning l.id`.execute(db);

@@ -1,3 +1,4 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.ts';
 import { endAccountSessions } from '../auth/session-store.ts';
 import { HOUR, MINUTE } from '../clock.ts';
@@ -113,6 +114,14 @@ export interface UsableLink {
   account: Pick<Account, 'id' | 'login' | 'first_name' | 'last_name' | 'reseller_id' | 'tenant_id'>;
 }
 
+/**
+ * The link of a token, on password_links aliased "l": its current token or the one of an earlier
+ * attempt of the same mail (mail/worker.ts mints anew when a worker died after sending).
+ */
+function matchesToken(tokenHash: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(l.token_hash = ${tokenHash} or l.previous_token_hash = ${tokenHash})`;
+}
+
 /** The link behind a token, if it can still be used right now; null for every other case alike. */
 export async function findUsableLink(db: Executor, token: string, now: Date): Promise<UsableLink | null> {
   if (!isTokenShaped(token)) return null;
@@ -121,7 +130,7 @@ export async function findUsableLink(db: Executor, token: string, now: Date): Pr
     .innerJoin('accounts as a', 'a.id', 'l.account_id')
     .selectAll('l')
     .select(['a.login', 'a.first_name', 'a.last_name', 'a.reseller_id', 'a.tenant_id'])
-    .where('l.token_hash', '=', hashToken(token))
+    .where(matchesToken(hashToken(token)))
     .where('l.used_at', 'is', null)
     .where('l.revoked_at', 'is', null)
     .where('l.expires_at', '>', now)
@@ -144,7 +153,7 @@ export async function setPasswordWithLink(
 ): Promise<{ accountId: string; login: string } | null> {
   if (!isTokenShaped(request.token)) return null;
   const tokenHash = hashToken(request.token);
-  const target = await trx.selectFrom('password_links').select('account_id').where('token_hash', '=', tokenHash).executeTakeFirst();
+  const target = await trx.selectFrom('password_links as l').select('account_id').where(matchesToken(tokenHash)).executeTakeFirst();
   if (!target) return null;
   // Account row first, then the link: the lock order of every other change of an account's links.
   const account = await trx
@@ -154,9 +163,9 @@ export async function setPasswordWithLink(
     .forUpdate()
     .executeTakeFirstOrThrow();
   const claimed = await trx
-    .updateTable('password_links')
+    .updateTable('password_links as l')
     .set({ used_at: request.at })
-    .where('token_hash', '=', tokenHash)
+    .where(matchesToken(tokenHash))
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', request.at)
@@ -227,7 +236,7 @@ export async function renewExpiredLink(
     .selectFrom('password_links as l')
     .innerJoin('accounts as a', 'a.id', 'l.account_id')
     .select(['l.account_id', 'l.used_at', 'l.revoked_at', 'l.expires_at', 'a.status', 'a.reseller_id', 'a.tenant_id'])
-    .where('l.token_hash', '=', hashToken(request.token))
+    .where(matchesToken(hashToken(request.token)))
     .executeTakeFirst();
   if (!old || old.used_at || old.status !== 'active') return false;
   const dead = old.revoked_at !== null || old.expires_at <= request.at;

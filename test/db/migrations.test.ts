@@ -73,7 +73,7 @@ t.test('counters per statement and one e-mail per Mandant: down and up again kee
 
   const down = await migrator.migrateTo('2026-12-03T1000_mail_rate_windows');
   t.equal(down.error, undefined);
-  t.same(down.results?.map((r) => r.migrationName), ['2026-12-03T1100_ops_shared_limits', '2026-12-03T1020_bulk_count_triggers', '2026-12-03T1015_user_email_per_tenant']);
+  t.same(down.results?.map((r) => r.migrationName), ['2026-12-03T1200_link_token_retry', '2026-12-03T1100_ops_shared_limits', '2026-12-03T1020_bulk_count_triggers', '2026-12-03T1015_user_email_per_tenant']);
   await addUsers(a!.id, 'c', 2);
   await db.deleteFrom('accounts').where('tenant_id', '=', b!.id).execute();
   await db.deleteFrom('tenants').where('id', '=', b!.id).execute();
@@ -114,7 +114,7 @@ t.test('shared limits (ops): down drops the counters and known addresses, up bri
 
   const down = await migrator.migrateTo('2026-12-03T1020_bulk_count_triggers');
   t.equal(down.error, undefined);
-  t.same(down.results?.map((r) => [r.migrationName, r.direction, r.status]), [['2026-12-03T1100_ops_shared_limits', 'Down', 'Success']]);
+  t.same(down.results?.map((r) => [r.migrationName, r.direction, r.status]), [['2026-12-03T1200_link_token_retry', 'Down', 'Success'], ['2026-12-03T1100_ops_shared_limits', 'Down', 'Success']]);
   await t.rejects(countHit(db, 'GET /x|10.0.0.1', 60_000), 'no counters without the migration');
   const index = await sql<{ n: number }>`select count(*)::int as n from pg_indexes where indexname = 'mail_deliveries_waiting'`.execute(db);
   t.equal(index.rows[0]!.n, 0, 'the queue index is gone too');
