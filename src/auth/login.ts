@@ -5,7 +5,7 @@ import type { Role } from '../db/types.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../passwords/hashing.ts';
 import { revokeAccountLinks } from '../passwords/links.ts';
 import { KeyedSemaphore } from '../concurrency.ts';
-import { accountCeilingPolicy, accountKey, claimAttempt, clearLoginFailures, findBlockedUntil, ipKey, ipPolicy, isKnownAddress, LOGIN_CHECKS_PER_ADDRESS, pairKey, pairPolicy, recordLoginFailure, rememberKnownAddress } from './throttle.ts';
+import { accountCeilingPolicy, accountKey, claimAttempt, clearLoginFailures, findBlockedUntil, findBlocks, ipKey, ipPolicy, isKnownAddress, LOGIN_CHECKS_PER_ADDRESS, pairKey, pairPolicy, recordLoginFailure, rememberKnownAddress } from './throttle.ts';
 
 // The address's failure count is read before the password check and written after it; without
 // a bound, a thousand parallel guesses from one address would all read "not blocked" first.
@@ -48,8 +48,9 @@ async function checkLogin(db: Db, clock: Clock, input: { login: string; password
   // from one address cannot outrun the limit. The per-address and per-account counts stay counts
   // of failures: an office shares one address, and the owner's successes must not add up.
   // The account-wide ceiling does not apply to an address the account has signed in from before.
-  const ipBlockedUntil = await findBlockedUntil(db, [address], now);
-  const ceilingBlockedUntil = ipBlockedUntil ? null : await findBlockedUntil(db, [ceiling], now);
+  const blocks = await findBlocks(db, [address, ceiling], now);
+  const ipBlockedUntil = blocks.get(address) ?? null;
+  const ceilingBlockedUntil = ipBlockedUntil ? null : (blocks.get(ceiling) ?? null);
   const ceilingApplies = ceilingBlockedUntil !== null && !(await isKnownAddress(db, input.login, input.ip, now));
   const blockedBefore = ipBlockedUntil ?? (ceilingApplies ? ceilingBlockedUntil : null);
   const claimed = blockedBefore ? null : await claimAttempt(db, pair, pairPolicy, now);

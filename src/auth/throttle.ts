@@ -83,6 +83,12 @@ export async function findBlockedUntil(db: Executor, keys: string[], now: Date):
   return row?.until ? new Date(row.until) : null;
 }
 
+/** Each of the keys that is blocked now, with the moment it is blocked until (one query for several keys). */
+export async function findBlocks(db: Executor, keys: string[], now: Date): Promise<Map<string, Date>> {
+  const rows = await db.selectFrom('login_throttle').select(['key', 'blocked_until']).where('key', 'in', keys).where('blocked_until', '>', now).execute();
+  return new Map(rows.map((row) => [row.key, new Date(row.blocked_until!)]));
+}
+
 export async function recordLoginFailure(db: Executor, key: string, policy: ThrottlePolicy, now: Date): Promise<number> {
   const windowStart = new Date(now.getTime() - policy.windowMs);
   const row = await db
