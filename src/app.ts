@@ -33,6 +33,10 @@ import { resellerRoutes } from './resellers/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { importRoutes } from './imports/routes.ts';
 import { applicationRoutes } from './applications/routes.ts';
+import { countingTransport, createMetrics, registerRequestMetrics } from './ops/metrics.ts';
+import { registerOpsRoutes, type Lifecycle } from './ops/routes.ts';
+import { isDatabaseUnavailable } from './ops/database-health.ts';
+import { createPostgresRateLimitStore } from './ops/rate-limit-store.ts';
 
 export const viewsDir = fileURLToPath(new URL('../views', import.meta.url));
 const publicDir = fileURLToPath(new URL('../public', import.meta.url));
@@ -88,6 +92,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // A path with broken percent-encoding goes to a path no route has, so it gets the ordinary
     // German 404 page with every hook (security headers, session) instead of frameworkErrors.
     rewriteUrl: (request) => readablePath(request.url ?? '/'),
+    // At close, keep-alive connections without a request in flight are closed at once (not after
+    // the 72 s keep-alive); the others get "Connection: close" on their last response (below).
+    forceCloseConnections: 'idle',
     // The fallback for anything else the router cannot read; no hooks have run yet, so it is
     // rendered without session or form tokens.
     frameworkErrors: (_error, _request, reply) => {
@@ -97,6 +104,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       void (reply as FastifyReply).code(404).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
     },
   });
+
+  // An outage is logged when it begins and when it ends, not once per failed query or request.
+  database.health.onChange((event) => {
+    if (event.kind === 'down') app.log.error({ reason: event.reason }, 'Datenbank nicht erreichbar: Anfragen bekommen 503, bis sie wieder antwortet');
+    else app.log.warn({ downForSeconds: Math.round(event.downForMs / 100) / 10, refusedRequests: event.refused }, 'Datenbank wieder erreichbar');
+  });
+  // The queue polls while the database is away; those failures belong to the outage's two lines.
+  const queueLog = {
+    error: (details: { err: unknown }, message: string) => {
+      if (isDatabaseUnavailable(details.err)) database.health.noteFailure(details.err);
+      else app.log.error(details, message);
+    },
+    warn: (details: { warning: unknown }, message: string) => app.log.warn(details, message),
+  };
+  let boss: PgBoss | null = null;
+  const metrics = createMetrics(database, () => boss);
+  const lifecycle: Lifecycle = { stopping: false };
 
   // The mail queue (pg-boss) and its workers. Starting them costs ~0.5 s on embedded PGlite and
   // loading their modules (pg-boss, nodemailer) ~0.3 s of CPU, most of a restart beside PGlite
@@ -113,30 +137,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       import('./mail/worker.ts'),
       import('./housekeeping/worker.ts'),
     ]);
-    transport = config.smtpUrl
+    const rawTransport = config.smtpUrl
       ? createSmtpTransport(config.smtpUrl, config.mailFrom, { maxConnections: config.smtpMaxConnections, timeoutSeconds: config.smtpTimeoutSeconds })
       : createFileTransport(join(config.dataDir, 'mail'), config.mailFrom, options.printLine ?? ((line) => app.log.info(line)));
-    limiter = createRateLimiter(database.db, config.mailRatePerMinute);
-    const boss = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, app.log);
+    const counted = countingTransport(rawTransport, metrics);
+    transport = counted;
+    const rateLimiter = createRateLimiter(database.db, config.mailRatePerMinute);
+    limiter = rateLimiter;
+    const started = await startJobQueue(database, { retryLimit: config.mailRetryLimit, retryDelaySeconds: config.mailRetryDelaySeconds }, queueLog);
     if (options.startWorker !== false) {
       await startMailWorker(
-        boss,
-        { db: database.db, clock, transport, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter },
+        started,
+        { db: database.db, clock, transport: counted, renderer: createMailRenderer(eta, config.supportEmail), baseUrl: config.baseUrl, log: app.log, limiter: rateLimiter },
         { pollingSeconds: config.mailPollingSeconds, maxConnections: config.smtpMaxConnections, ratePerMinute: config.mailRatePerMinute },
       );
     }
-    await createForgotQueue(boss);
+    await createForgotQueue(started);
     if (options.startWorker !== false) {
       // Its mails go through the outbox, which exists once this function has returned the queue.
       const outbox: MailOutbox = { queueMail: (trx, mail) => app.outbox.queueMail(trx, mail), queueMails: (trx, mails) => app.outbox.queueMails(trx, mails) };
-      await startForgotWorker(boss, { db: database.db, outbox, lifetimes: { invitationHours: config.invitationLinkHours, resetHours: config.resetLinkHours } }, { pollingSeconds: config.mailPollingSeconds });
+      await startForgotWorker(started, { db: database.db, outbox, lifetimes: { invitationHours: config.invitationLinkHours, resetHours: config.resetLinkHours } }, { pollingSeconds: config.mailPollingSeconds });
     }
     if (options.housekeeping ?? options.startWorker !== false) {
-      await startHousekeeping(boss, { db: database.db, clock, log: app.log });
+      await startHousekeeping(started, { db: database.db, clock, log: app.log });
     }
-    return boss;
+    return started;
   })();
-  let boss: PgBoss | null = null;
   // Nobody may be left with an unhandled rejection; whoever awaits queueReady sees the error.
   queueReady.then((started) => (boss = started)).catch(() => {});
   if (!options.queueInBackground) await queueReady;
@@ -158,20 +184,45 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     queueMails: async (trx, mails) => (await outboxReady).queueMails(trx, mails),
   } satisfies MailOutbox);
   app.decorate('secureCookies', config.secureCookies);
+  app.decorate('lifecycle', lifecycle);
+  app.decorate('metrics', metrics);
 
+  // Shutdown (SIGTERM, app.close()): from the first moment /readyz says "not ready" and the mail
+  // worker fetches nothing new, while the requests in flight and the mails in hand finish side by
+  // side; the process ends when both are done (start.ts bounds the whole by SHUTDOWN_TIMEOUT_SECONDS).
+  let queueStopped: Promise<void> | null = null;
+  const stopQueue = () => {
+    queueStopped ??= queueReady.then(
+      (started) => {
+        // Sends still waiting for rate budget give up first (their jobs are retried later); then
+        // the queue waits for the sends already talking to the SMTP server.
+        limiter?.close();
+        return started.stop({ graceful: true, timeout: Math.max(1000, config.shutdownTimeoutSeconds * 1000 - 1000) });
+      },
+      () => undefined,
+    );
+    return queueStopped;
+  };
+  app.addHook('preClose', (done) => {
+    lifecycle.stopping = true;
+    void stopQueue().catch((error) => app.log.error({ err: error }, 'Job-Queue ließ sich nicht sauber beenden'));
+    done();
+  });
   app.addHook('onClose', async () => {
-    // Sends still waiting for rate budget give up first (their jobs are retried later); then the
-    // queue waits for the sends already talking to the SMTP server.
-    const started = await queueReady.catch(() => null);
-    limiter?.close();
-    await started?.stop({ graceful: true, timeout: 10_000 });
+    await stopQueue();
     transport?.close();
   });
+  // A keep-alive connection whose request is still running at shutdown is closed after its
+  // response instead of idling on (it would hold the process until the keep-alive timeout).
+  app.addHook('onSend', async (_request, reply) => {
+    if (lifecycle.stopping) reply.header('connection', 'close');
+  });
 
+  registerRequestMetrics(app, metrics);
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1h' });
   await app.register(fastifyView, { engine: { eta }, root: viewsDir, layout: 'layout.eta', production: config.production });
-  await registerSecurity(app);
+  await registerSecurity(app, createPostgresRateLimitStore(database.db));
 
   app.decorateReply('page', function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}, status = 200) {
     const request = this.request;
@@ -196,7 +247,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
 
-  registerErrorPages(app);
+  registerErrorPages(app, database.health);
+  registerOpsRoutes(app, { lifecycle, metrics, metricsToken: config.metricsToken, readyTimeoutMs: config.dbConnectTimeoutSeconds * 1000 });
   await app.register(pageRoutes);
   await app.register(authRoutes);
   await app.register(accountRoutes);

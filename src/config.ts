@@ -42,6 +42,14 @@ export interface Config {
   /** All POSTs to /anmelden from one address per minute and instance (auth/throttle.ts). */
   loginCeilingPerMinute: number;
   logLevel: string;
+  /** Seconds to wait for a PostgreSQL connection before the request gets a 503. */
+  dbConnectTimeoutSeconds: number;
+  /** Seconds one SQL statement may run (PostgreSQL's statement_timeout): a frozen database answers within it. */
+  dbStatementTimeoutSeconds: number;
+  /** Bearer token for GET /metrics; null: the endpoint answers 404. */
+  metricsToken: string | null;
+  /** Seconds a SIGTERM waits for running requests and mails before the process ends anyway. */
+  shutdownTimeoutSeconds: number;
 }
 
 /** Thrown for a bad environment; server.ts prints the message as one line and exits with 1. */
@@ -74,6 +82,14 @@ function readOptionalInteger(env: Env, name: string, min: number, max: number): 
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return null;
   return readInteger(env, name, min, min, max);
+}
+
+/** A secret an operator sets: long enough not to be guessed, printable, no spaces (it travels in a header). */
+function readOptionalToken(env: Env, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 32 || !/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError(`${name} muss mindestens 32 druckbare Zeichen ohne Leerzeichen haben.`);
+  return raw;
 }
 
 function readUrl(name: string, raw: string, protocols: string[]): URL {
@@ -201,5 +217,9 @@ export function loadConfig(env: Env = process.env): Config {
     mailRatePerMinute: readOptionalInteger(env, 'MAIL_RATE_PER_MINUTE', 1, 1_000_000),
     loginCeilingPerMinute: readInteger(env, 'LOGIN_CEILING_PER_MINUTE', LOGIN_CEILING_PER_MINUTE, 100, 1_000_000),
     logLevel: env.LOG_LEVEL || 'info',
+    dbConnectTimeoutSeconds: readNumber(env, 'DB_CONNECT_TIMEOUT_SECONDS', 5, 0.5, 120),
+    dbStatementTimeoutSeconds: readNumber(env, 'DB_STATEMENT_TIMEOUT_SECONDS', 10, 0.5, 3600),
+    metricsToken: readOptionalToken(env, 'METRICS_TOKEN'),
+    shutdownTimeoutSeconds: readNumber(env, 'SHUTDOWN_TIMEOUT_SECONDS', 8, 1, 60),
   };
 }

@@ -36,7 +36,9 @@ try {
   database = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDir: join(config.dataDir, 'pglite'),
-    onPoolError: (error) => console.error(`Datenbankverbindung getrennt (wird neu aufgebaut): ${error.message}`),
+    // A dropped connection is part of an outage, which app.ts logs at its start and end.
+    connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
+    statementTimeoutSeconds: config.dbStatementTimeoutSeconds,
   });
   await sql`select 1`.execute(database.db);
 } catch (error) {
@@ -59,13 +61,30 @@ const app = await buildApp({
 });
 
 let stopping = false;
+/**
+ * SIGTERM: /readyz answers 503 at once, the listener takes no new connections, idle keep-alive
+ * connections are closed, running requests finish (their connections close after the response)
+ * and the mail worker finishes the mails in hand but fetches no more (app.ts). After
+ * SHUTDOWN_TIMEOUT_SECONDS whatever is still open is cut and the process ends anyway.
+ */
 async function stop(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
+  app.lifecycle.stopping = true;
   app.log.info({ signal }, 'Portal wird beendet');
+  const deadlineMs = config.shutdownTimeoutSeconds * 1000;
+  // A connection whose response went out just before "stopping" was set may still idle on.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 200);
+  const deadline = setTimeout(() => {
+    app.log.warn({ afterSeconds: config.shutdownTimeoutSeconds }, 'Beenden dauert zu lange: offene Verbindungen werden getrennt');
+    app.server.closeAllConnections();
+    setTimeout(() => process.exit(1), 1000).unref();
+  }, deadlineMs);
+  deadline.unref();
   try {
     await app.close();
     await database.close();
+    clearInterval(sweep);
     process.exit(exitCode);
   } catch (error) {
     app.log.error({ err: error }, 'Fehler beim Beenden');

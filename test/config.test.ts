@@ -48,6 +48,11 @@ t.test('a bad variable is refused with a ConfigError that names it', async (t) =
     ['SUPPORT_EMAIL=nobody', { SUPPORT_EMAIL: 'nobody' }, 'SUPPORT_EMAIL'],
     ['LOGIN_CEILING_PER_MINUTE=10 (an office could not sign in)', { LOGIN_CEILING_PER_MINUTE: '10' }, 'LOGIN_CEILING_PER_MINUTE'],
     ['LOGIN_CEILING_PER_MINUTE=unbegrenzt', { LOGIN_CEILING_PER_MINUTE: 'unbegrenzt' }, 'LOGIN_CEILING_PER_MINUTE'],
+    ['a short METRICS_TOKEN', { METRICS_TOKEN: 'geheim' }, 'METRICS_TOKEN'],
+    ['a METRICS_TOKEN with a space', { METRICS_TOKEN: 'ein langes token mit leerzeichen 0123456789' }, 'METRICS_TOKEN'],
+    ['DB_CONNECT_TIMEOUT_SECONDS=0', { DB_CONNECT_TIMEOUT_SECONDS: '0' }, 'DB_CONNECT_TIMEOUT_SECONDS'],
+    ['DB_STATEMENT_TIMEOUT_SECONDS=lang', { DB_STATEMENT_TIMEOUT_SECONDS: 'lang' }, 'DB_STATEMENT_TIMEOUT_SECONDS'],
+    ['SHUTDOWN_TIMEOUT_SECONDS=120', { SHUTDOWN_TIMEOUT_SECONDS: '120' }, 'SHUTDOWN_TIMEOUT_SECONDS'],
   ];
   for (const [name, env, variable] of cases) {
     let error: unknown;
@@ -95,6 +100,14 @@ t.test('the login ceiling per address: 1,000 a minute by default, changeable', a
   const dir = dataDir(t);
   t.equal(loadConfig({ DATA_DIR: dir }).loginCeilingPerMinute, 1000);
   t.equal(loadConfig({ DATA_DIR: dir, LOGIN_CEILING_PER_MINUTE: '6000' }).loginCeilingPerMinute, 6000);
+});
+
+t.test('operations settings: defaults, and values as given', async (t) => {
+  const dir = dataDir(t);
+  const defaults = loadConfig({ DATA_DIR: dir });
+  t.same([defaults.dbConnectTimeoutSeconds, defaults.dbStatementTimeoutSeconds, defaults.metricsToken, defaults.shutdownTimeoutSeconds], [5, 10, null, 8]);
+  const given = loadConfig({ DATA_DIR: dir, DB_CONNECT_TIMEOUT_SECONDS: '2', DB_STATEMENT_TIMEOUT_SECONDS: '30', METRICS_TOKEN: 'x'.repeat(40), SHUTDOWN_TIMEOUT_SECONDS: '5' });
+  t.same([given.dbConnectTimeoutSeconds, given.dbStatementTimeoutSeconds, given.metricsToken, given.shutdownTimeoutSeconds], [2, 30, 'x'.repeat(40), 5]);
 });
 
 t.test('in development the session secret is generated once and kept in DATA_DIR', async (t) => {

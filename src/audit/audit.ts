@@ -6,6 +6,7 @@ export type AuditAction =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
+  | 'login.unlocked'
   | 'logout'
   | 'session.expired'
   | 'link.issued'

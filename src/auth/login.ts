@@ -5,7 +5,7 @@ import type { Role } from '../db/types.ts';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../passwords/hashing.ts';
 import { revokeAccountLinks } from '../passwords/links.ts';
 import { KeyedSemaphore } from '../concurrency.ts';
-import { accountKey, accountPolicy, claimAttempt, clearLoginFailures, findBlockedUntil, ipKey, ipPolicy, LOGIN_CHECKS_PER_ADDRESS, recordLoginFailure } from './throttle.ts';
+import { accountCeilingPolicy, accountKey, claimAttempt, clearLoginFailures, findBlockedUntil, findBlocks, ipKey, ipPolicy, isKnownAddress, LOGIN_CHECKS_PER_ADDRESS, pairKey, pairPolicy, recordLoginFailure, rememberKnownAddress } from './throttle.ts';
 
 // The address's failure count is read before the password check and written after it; without
 // a bound, a thousand parallel guesses from one address would all read "not blocked" first.
@@ -41,14 +41,21 @@ export function authenticate(db: Db, clock: Clock, input: { login: string; passw
 
 async function checkLogin(db: Db, clock: Clock, input: { login: string; password: string; ip: string }): Promise<LoginResult> {
   const now = clock.now();
-  const keys = [accountKey(input.login), ipKey(input.ip)];
-  // The account's attempt is counted before the password check (claimAttempt), so parallel
-  // guesses cannot outrun the limit; the per-address count stays a count of failures, since
-  // an office shares one address and its successful logins must not add up.
-  const ipBlockedUntil = await findBlockedUntil(db, [keys[1]!], now);
-  const claimed = ipBlockedUntil ? null : await claimAttempt(db, keys[0]!, accountPolicy, now);
+  const pair = pairKey(input.login, input.ip);
+  const ceiling = accountKey(input.login);
+  const address = ipKey(input.ip);
+  // The pair's attempt is counted before the password check (claimAttempt), so parallel guesses
+  // from one address cannot outrun the limit. The per-address and per-account counts stay counts
+  // of failures: an office shares one address, and the owner's successes must not add up.
+  // The account-wide ceiling does not apply to an address the account has signed in from before.
+  const blocks = await findBlocks(db, [address, ceiling], now);
+  const ipBlockedUntil = blocks.get(address) ?? null;
+  const ceilingBlockedUntil = ipBlockedUntil ? null : (blocks.get(ceiling) ?? null);
+  const ceilingApplies = ceilingBlockedUntil !== null && !(await isKnownAddress(db, input.login, input.ip, now));
+  const blockedBefore = ipBlockedUntil ?? (ceilingApplies ? ceilingBlockedUntil : null);
+  const claimed = blockedBefore ? null : await claimAttempt(db, pair, pairPolicy, now);
   if (claimed === null) {
-    const blockedUntil = ipBlockedUntil ?? (await findBlockedUntil(db, [keys[0]!], now)) ?? now;
+    const blockedUntil = blockedBefore ?? (await findBlockedUntil(db, [pair], now)) ?? now;
     // The typed login is not recorded: people type passwords into the login field.
     await recordAuditEvent(db, { action: 'login.throttled', at: now, ip: input.ip });
     return { kind: 'throttled', until: blockedUntil };
@@ -67,7 +74,8 @@ async function checkLogin(db: Db, clock: Clock, input: { login: string; password
 
   if (!account || !valid) {
     const failedAt = clock.now();
-    await recordLoginFailure(db, keys[1]!, ipPolicy, failedAt);
+    await recordLoginFailure(db, address, ipPolicy, failedAt);
+    await recordLoginFailure(db, ceiling, accountCeilingPolicy, failedAt);
     await recordAuditEvent(db, {
       action: 'login.failed',
       at: failedAt,
@@ -89,7 +97,9 @@ async function checkLogin(db: Db, clock: Clock, input: { login: string; password
       .where('id', '=', account.id)
       .execute();
     await revokeAccountLinks(trx, account, now, 'password-login', account.id);
-    await clearLoginFailures(trx, keys[0]!);
+    // Only this address's count: the account-wide one is a guesser's elsewhere and stays.
+    await clearLoginFailures(trx, pair);
+    await rememberKnownAddress(trx, account.id, input.ip, now);
     await recordAuditEvent(trx, {
       action: 'login.succeeded',
       at: now,

@@ -42,6 +42,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       return reply.page('auth/login.eta', { title: text.login.title, values: shown, formError: text.login.insecureConnection, next }, 400);
     }
     const result = await authenticate(app.db, app.clock, { login: values.login, password: values.password, ip: request.ip });
+    app.metrics.logins.inc({ result: result.kind });
     if (result.kind === 'throttled') {
       const minutes = Math.max(1, Math.ceil((result.until.getTime() - app.clock.now().getTime()) / 60_000));
       reply.header('retry-after', String(minutes * 60));

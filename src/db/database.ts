@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { DatabaseHealth } from '../ops/database-health.ts';
 import { lockDataDir } from './pglite-lock.ts';
 import { pgliteOptions } from './pglite-options.ts';
 import type { Database } from './types.ts';
@@ -21,6 +22,10 @@ export interface DatabaseHandle {
   /** The embedded instance when running on PGlite; the job queue talks to it directly. */
   pglite: PGlite | null;
   connectionString: string | null;
+  /** The PostgreSQL pool (null on PGlite): its sizes go to /metrics. */
+  pool: pg.Pool | null;
+  /** Whether queries reach the database right now (outage phases, readiness, 503 pages). */
+  health: DatabaseHealth;
   close(): Promise<void>;
 }
 
@@ -33,6 +38,10 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Told when the server drops an idle pooled connection (restart, failover, idle timeout). */
   onPoolError?: (error: Error) => void;
+  /** Seconds to wait for a connection (DB_CONNECT_TIMEOUT_SECONDS); PostgreSQL only. */
+  connectTimeoutSeconds?: number;
+  /** Seconds one statement may run (DB_STATEMENT_TIMEOUT_SECONDS); PostgreSQL only. */
+  statementTimeoutSeconds?: number;
 }
 
 // Dates come back as Date objects on both engines; bigint counts as numbers are safe for our sizes.
@@ -42,15 +51,36 @@ export { pgliteOptions, pgliteSettings } from './pglite-options.ts';
 export { DataDirLockedError } from './pglite-lock.ts';
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const health = new DatabaseHealth();
+  // Every query's outcome tells whether the database is there (Kysely calls this per query).
+  const log = (event: { level: 'query' | 'error'; error?: unknown }) => (event.level === 'error' ? health.noteFailure(event.error) : health.noteSuccess());
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const statementMs = Math.round((options.statementTimeoutSeconds ?? 0) * 1000);
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      // Without these a database that accepts connections but never answers (frozen, a lock held
+      // forever) keeps every request waiting; with them the request gets its 503 in time.
+      ...(options.connectTimeoutSeconds ? { connectionTimeoutMillis: Math.round(options.connectTimeoutSeconds * 1000) } : {}),
+      // statement_timeout ends the statement on the server (locks, slow plans); query_timeout,
+      // a second later, gives up on a server that does not answer at all.
+      ...(statementMs ? { statement_timeout: statementMs, query_timeout: statementMs + 1000 } : {}),
+    });
     // Without a listener a dropped idle connection is an uncaught exception that ends the process;
     // the pool has already discarded the client, and the next query opens a fresh one.
-    pool.on('error', options.onPoolError ?? (() => {}));
+    pool.on('error', (error) => {
+      health.noteFailure(error);
+      options.onPoolError?.(error);
+    });
+    // The pool listens for errors only on idle clients. A connection that dies while a query or
+    // transaction has it checked out (database restarted, network cut) emits 'error' on the
+    // client with nobody listening: an uncaught exception that ends the process. The query itself
+    // fails with the same error (and gets its 503), so the listener only notes the outage.
+    pool.on('connect', (client) => client.on('error', (error) => health.noteFailure(error)));
     // Kysely also reads Client and options (to cancel a running query on its own connection).
     const preparing = { connect: async () => prepareStatements(await pool.connect()), end: () => pool.end(), Client: (pool as unknown as { Client: unknown }).Client, options: pool.options };
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing as unknown as pg.Pool }) });
-    return { db, pglite: null, connectionString: options.databaseUrl, close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing as unknown as pg.Pool }), log });
+    return { db, pglite: null, connectionString: options.databaseUrl, pool, health, close: () => db.destroy() };
   }
   let pglite = options.pglite;
   // The data directory is locked before anything reads it: a second process refuses instead of
@@ -68,11 +98,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     lock?.release();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log });
   return {
     db,
     pglite,
     connectionString: null,
+    pool: null,
+    health,
     async close() {
       try {
         await db.destroy();

@@ -37,3 +37,14 @@ async function isUpToDate(db: Kysely<any>): Promise<boolean> {
   }
   return applied.size === names.length && names.every((name) => applied.has(name));
 }
+
+/**
+ * Readiness: every migration this code brings has been applied. A newer instance may have applied
+ * more during a rolling update; that does not make this one unready. Errors (no database) go up.
+ */
+export async function hasAllMigrations(db: Kysely<any>): Promise<boolean> {
+  const names = (await fs.readdir(migrationFolder)).filter((file) => !/\.d\.[mc]?ts$/.test(file)).map((file) => migrationFile.exec(file)?.[1]).filter((name) => name !== undefined);
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  const applied = new Set(rows.map((row) => row.name));
+  return names.every((name) => applied.has(name));
+}

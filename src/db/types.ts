@@ -186,6 +186,20 @@ export interface MailRateWindowTable {
   last_grant: number;
 }
 
+/** One route's rate-limit counter for one key, shared by all instances (ops/rate-limit-store.ts). */
+export interface RateLimitCounterTable {
+  key: string;
+  hits: number;
+  resets_at: Timestamp;
+}
+
+/** An address an account has signed in from (auth/throttle.ts: the owner passes a lock). */
+export interface LoginKnownAddressTable {
+  account_id: string;
+  ip: string;
+  last_success_at: Timestamp;
+}
+
 export interface Database {
   resellers: ResellerTable;
   tenants: TenantTable;
@@ -202,6 +216,8 @@ export interface Database {
   import_runs: ImportRunTable;
   form_submissions: FormSubmissionTable;
   mail_rate_windows: MailRateWindowTable;
+  rate_limit_counters: RateLimitCounterTable;
+  login_known_addresses: LoginKnownAddressTable;
 }
 
 export type Account = Selectable<AccountTable>;

@@ -1,7 +1,8 @@
 import { removeExpiredSessions } from '../auth/session-store.ts';
-import { forgetQuietThrottleEntries } from '../auth/throttle.ts';
+import { forgetOldKnownAddresses, forgetQuietThrottleEntries } from '../auth/throttle.ts';
 import type { Db } from '../db/database.ts';
 import { expireImportPreviews } from '../imports/runs.ts';
+import { sweepExpiredCounters } from '../ops/rate-limit-store.ts';
 import { removeOldSubmissions } from '../web/once.ts';
 
 // Rows that only lose their meaning with time. Nothing here removes what a person could still
@@ -13,6 +14,8 @@ export interface HousekeepingResult {
   throttleEntries: number;
   formSubmissions: number;
   expiredImports: number;
+  knownAddresses: number;
+  rateLimitCounters: number;
 }
 
 export async function removeExpiredRecords(db: Db, now: Date): Promise<HousekeepingResult> {
@@ -21,5 +24,8 @@ export async function removeExpiredRecords(db: Db, now: Date): Promise<Housekeep
     throttleEntries: await forgetQuietThrottleEntries(db, now),
     formSubmissions: await removeOldSubmissions(db, now),
     expiredImports: await db.transaction().execute((trx) => expireImportPreviews(trx, now)),
+    knownAddresses: await forgetOldKnownAddresses(db, now),
+    // Windows end by the database's clock (every instance's counters use it), not by `now`.
+    rateLimitCounters: await sweepExpiredCounters(db),
   };
 }

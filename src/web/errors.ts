@@ -1,11 +1,28 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { text } from '../i18n/de.ts';
+import { isDatabaseUnavailable, type DatabaseHealth } from '../ops/database-health.ts';
+
+/** Seconds a client is asked to wait while the database is away (Retry-After of the 503). */
+export const DATABASE_RETRY_AFTER_SECONDS = 10;
 
 /** German pages for every failure; a 500 shows a reference number, never internals. */
-export function registerErrorPages(app: FastifyInstance): void {
+export function registerErrorPages(app: FastifyInstance, health?: DatabaseHealth): void {
   app.setNotFoundHandler(async (_request, reply) => reply.page('pages/error.eta', { title: text.pages.notFoundTitle, message: text.pages.notFoundText }, 404));
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      // No stack trace per request: the outage's start and end are logged once each (app.ts).
+      health?.noteFailure(error);
+      health?.noteRefused();
+      request.log.debug({ reason: error.message }, 'Datenbank nicht erreichbar: 503');
+      reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      const page = { title: text.pages.unavailableTitle, message: text.pages.unavailableText };
+      try {
+        return await reply.page('pages/error.eta', { ...page, reference: null }, 503);
+      } catch {
+        return reply.code(503).type('text/plain; charset=utf-8').send(`${page.title}\n\n${page.message}`);
+      }
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     const page = describeError(error, status);
     if (status >= 500) {

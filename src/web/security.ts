@@ -7,6 +7,7 @@ import fastifySession from '@fastify/session';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseSessionStore } from '../auth/session-store.ts';
 import { text } from '../i18n/de.ts';
+import type { RateLimitStoreClass } from '../ops/rate-limit-store.ts';
 import { setFlash } from './flash.ts';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -21,7 +22,7 @@ export function sessionCookieName(secure: boolean): string {
 }
 
 /** Headers, cookies, sessions, CSRF, rate limits and the login guard: everything every route gets. */
-export async function registerSecurity(app: FastifyInstance): Promise<void> {
+export async function registerSecurity(app: FastifyInstance, rateLimitStore?: RateLimitStoreClass): Promise<void> {
   const { config } = app;
   const secure = config.secureCookies;
 
@@ -81,6 +82,9 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
 
   await app.register(fastifyRateLimit, {
     global: false,
+    // Counters in PostgreSQL, shared by every instance (ops/rate-limit-store.ts). A database
+    // that does not answer fails the request with the outage's 503 rather than letting it pass.
+    ...(rateLimitStore ? { store: rateLimitStore as never } : {}),
     // Retry-After takes whole seconds (RFC 9110); context.after is prose ("1 minute").
     errorResponseBuilder: (_request, context) => Object.assign(new Error(text.pages.tooManyText), { statusCode: 429, retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });

@@ -5,6 +5,8 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { Role } from '../db/types.ts';
 import type { MailOutbox } from '../mail/outbox.ts';
+import type { PortalMetrics } from '../ops/metrics.ts';
+import type { Lifecycle } from '../ops/routes.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +18,9 @@ declare module 'fastify' {
     /** Resolves when the mail queue and its workers run (app.ts may start them in the background). */
     queueReady: Promise<PgBoss>;
     secureCookies: boolean;
+    /** Shutdown state: /readyz and the connection handling read it, start.ts sets it. */
+    lifecycle: Lifecycle;
+    metrics: PortalMetrics;
   }
   interface FastifyReply {
     /** Renders a page inside the layout, with the shared data every page needs. */

@@ -135,7 +135,7 @@ t.test('sessions', async (t) => {
   });
 
   t.test('every route but login, the link pages, Impressum and Hilfe needs a session', async (t) => {
-    const publicPaths = [/^\/$/, /^\/anmelden$/, /^\/passwort-vergessen$/, /^\/passwort-link\//, /^\/einrichtung\//, /^\/impressum$/, /^\/hilfe$/, /^\/static\//, /^\/\*$/];
+    const publicPaths = [/^\/$/, /^\/anmelden$/, /^\/passwort-vergessen$/, /^\/passwort-link\//, /^\/einrichtung\//, /^\/impressum$/, /^\/hilfe$/, /^\/static\//, /^\/\*$/, /^\/(healthz|readyz|metrics)$/];
     const routes = await listRoutes(app);
     t.ok(routes.length >= 10, 'the route table was read');
     const anonymous = new Browser(app);

@@ -1,12 +1,13 @@
 import t from 'tap';
-import { MINUTE } from '../../src/clock.ts';
 import { text } from '../../src/i18n/de.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { visibleText } from '../helpers/browser.ts';
 import { createOperator, createReseller, createResellerStaff } from '../helpers/fixtures.ts';
 import { loginAttempts } from '../helpers/login-attempts.ts';
 
-// Per account: four failures are free, every further one blocks the login for a growing time.
+// Per account and address: four failures are free, every further one blocks that login from that
+// address for a growing time; the owner at another address is not locked out (issue 12, finding
+// 1). Per account over all addresses a far higher ceiling holds (tested in throttle-owner.test.ts).
 // Each subtest uses its own account and its own source addresses, so that neither the
 // per-address throttle nor the per-minute rate limit takes part.
 
@@ -38,13 +39,15 @@ t.test('login throttling per account', async (t) => {
     t.equal(refused.location, null, 'not signed in');
   });
 
-  t.test('the block is per account: it does not depend on the address the attempt comes from', async (t) => {
+  t.test('a guesser cannot lock the owner out: the block holds for the guesser\'s address, the owner elsewhere signs in', async (t) => {
     const carla = await person('Carla');
-    for (let i = 1; i <= 5; i++) await attempt(carla.login, `falsches Passwort ${i}`, { remoteAddress: `10.0.3.${i}` });
-    const refused = await attempt(carla.login, carla.password!, { remoteAddress: '10.0.3.99' });
-    t.equal(refused.status, 429, 'a new address does not help');
+    const guesser = { remoteAddress: '10.0.3.66' };
+    for (let i = 1; i <= 5; i++) t.equal((await attempt(carla.login, `falsches Passwort ${i}`, guesser)).status, 401, `failure ${i}`);
+    t.equal((await attempt(carla.login, carla.password!, guesser)).status, 429, 'the guesser\'s address is blocked, even with the right password');
+    t.equal((await attempt(carla.login, carla.password!, { remoteAddress: '10.0.3.99' })).status, 303, 'the owner at her own address signs in');
+    for (let i = 1; i <= 3; i++) t.equal((await attempt(carla.login, `noch ein Versuch ${i}`, guesser)).status, 429, 'and the guesser stays blocked');
     const other = await person('Clara');
-    t.equal((await attempt(other.login, other.password!, { remoteAddress: '10.0.3.1' })).status, 303, 'another account from the same address signs in');
+    t.equal((await attempt(other.login, other.password!, guesser)).status, 303, 'another account from the guesser\'s address signs in');
   });
 
   t.test('a forged X-Forwarded-For does not reset or evade the per-account throttle', async (t) => {
@@ -79,31 +82,12 @@ t.test('login throttling per account', async (t) => {
 
   t.test('a burst of parallel guesses gets no more tries than one after the other: five, then the block', async (t) => {
     const hanna = await person('Hanna');
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt(hanna.login, `Rateversuch ${i}`, { remoteAddress: `10.0.8.${i + 1}` })));
+    const from = { remoteAddress: '10.0.8.1' };
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => attempt(hanna.login, `Rateversuch ${i}`, from)));
     const statuses = answers.map((answer) => answer.status);
     t.equal(statuses.filter((status) => status === 401).length, 5, 'five passwords were checked');
     t.equal(statuses.filter((status) => status === 429).length, 35, 'the other 35 were refused unchecked');
-    t.equal((await attempt(hanna.login, hanna.password!, { remoteAddress: '10.0.8.99' })).status, 429, 'and the account is blocked');
+    t.equal((await attempt(hanna.login, hanna.password!, from)).status, 429, 'and the account is blocked from that address');
   });
-
-  t.test('a guesser gets at most 10 failures in any 15 minutes per account', async (t) => {
-    const gero = await person('Gero');
-    const start = clock.now().getTime();
-    const failures: number[] = [];
-    let blocked = 0;
-    // The guesser tries again the moment a try is accepted and every second while blocked,
-    // from a new address each time; 25 minutes of clock time.
-    for (let i = 0; i < 5000 && clock.now().getTime() - start < 25 * MINUTE; i++) {
-      const answer = await attempt(gero.login, `Rateversuch ${i}`, { remoteAddress: `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}` });
-      if (answer.status === 401) failures.push(clock.now().getTime());
-      else if (answer.status === 429) {
-        blocked++;
-        clock.advance(1000);
-      } else t.fail(`unexpected status ${answer.status}`);
-    }
-    const mostInAnyWindow = Math.max(...failures.map((from) => failures.filter((at) => at >= from && at < from + 15 * MINUTE).length));
-    t.ok(mostInAnyWindow <= 10, `at most 10 failures in any 15 minutes (most: ${mostInAnyWindow})`);
-    t.ok(failures.length >= 10, `the guesser did get to try (${failures.length} failures in 25 minutes)`);
-    t.ok(blocked > 0, 'and was blocked in between');
-  });
+  // A guesser spread over many addresses meets the account-wide ceiling: throttle-owner.test.ts.
 });

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import t from 'tap';
 import { migrationFolder } from '../../src/db/migrate.ts';
 import { claimRateBudget } from '../../src/mail/rate-limit.ts';
+import { countHit } from '../../src/ops/rate-limit-store.ts';
 import { createReseller, createResellerStaff } from '../helpers/fixtures.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 
@@ -72,7 +73,7 @@ t.test('counters per statement and one e-mail per Mandant: down and up again kee
 
   const down = await migrator.migrateTo('2026-12-03T1000_mail_rate_windows');
   t.equal(down.error, undefined);
-  t.same(down.results?.map((r) => r.migrationName), ['2026-12-03T1200_link_token_retry', '2026-12-03T1020_bulk_count_triggers', '2026-12-03T1015_user_email_per_tenant']);
+  t.same(down.results?.map((r) => r.migrationName), ['2026-12-03T1200_link_token_retry', '2026-12-03T1100_ops_shared_limits', '2026-12-03T1020_bulk_count_triggers', '2026-12-03T1015_user_email_per_tenant']);
   await addUsers(a!.id, 'c', 2);
   await db.deleteFrom('accounts').where('tenant_id', '=', b!.id).execute();
   await db.deleteFrom('tenants').where('id', '=', b!.id).execute();
@@ -102,4 +103,26 @@ t.test('mail rate windows: down drops the shared budget table, up brings it back
   t.equal(up.error, undefined);
   const claim = await claimRateBudget(db, windows, 3);
   t.ok(claim.granted === 3 || claim.granted === 0, 'up again: claims work on an empty table (0 only in the last half of the hour window)');
+});
+
+t.test('shared limits (ops): down drops the counters and known addresses, up brings them back working', async (t) => {
+  const database = await createTestDatabase();
+  t.teardown(() => database.close());
+  const { db } = database;
+  const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) });
+  t.same(await countHit(db, 'GET /x|10.0.0.1', 60_000).then((r) => r.current), 1);
+
+  const down = await migrator.migrateTo('2026-12-03T1020_bulk_count_triggers');
+  t.equal(down.error, undefined);
+  t.same(down.results?.map((r) => [r.migrationName, r.direction, r.status]), [['2026-12-03T1200_link_token_retry', 'Down', 'Success'], ['2026-12-03T1100_ops_shared_limits', 'Down', 'Success']]);
+  await t.rejects(countHit(db, 'GET /x|10.0.0.1', 60_000), 'no counters without the migration');
+  const index = await sql<{ n: number }>`select count(*)::int as n from pg_indexes where indexname = 'mail_deliveries_waiting'`.execute(db);
+  t.equal(index.rows[0]!.n, 0, 'the queue index is gone too');
+
+  const up = await migrator.migrateToLatest();
+  t.equal(up.error, undefined);
+  const first = await countHit(db, 'GET /x|10.0.0.1', 60_000);
+  const second = await countHit(db, 'GET /x|10.0.0.1', 60_000);
+  t.same([first.current, second.current], [1, 2], 'up again: counting works');
+  t.ok(second.ttl > 0 && second.ttl <= 60_000, 'with the time left in the window');
 });

@@ -32,8 +32,13 @@ interface Teardown {
  * The real app on its own database with a real SMTP peer and a movable clock. Closed when the
  * test (tap's `t`) ends.
  */
-export async function startTestApp(t: Teardown, env: Record<string, string> = {}, options: { startWorker?: boolean; housekeeping?: boolean } = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(
+  t: Teardown,
+  env: Record<string, string> = {},
+  options: { startWorker?: boolean; housekeeping?: boolean; database?: TestDatabase } = {},
+): Promise<TestApp> {
+  // A database passed in (two apps on one database, a database behind a relay) is the caller's to close.
+  const database = options.database ?? (await createTestDatabase());
   const smtp = await startSmtpPeer();
   const dataDir = mkdtempSync(join(tmpdir(), 'agileas-test-'));
   const config = loadConfig({
@@ -58,7 +63,7 @@ export async function startTestApp(t: Teardown, env: Record<string, string> = {}
   const app = await buildApp({ config, database, clock, logStream, printLine: (line) => logs.push(line), startWorker: options.startWorker, housekeeping: options.housekeeping ?? false });
   t.teardown(async () => {
     await app.close();
-    await database.close();
+    if (!options.database) await database.close();
     await smtp.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -90,7 +90,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (!databaseUrl) {
     const pglite = await PGlite.create({ ...pgliteOptions, loadDataDir: await migratedPgliteDump() });
     const handle = await openDatabase({ databaseUrl: null, pgliteDir: null, pglite });
-    return { ...handle, kind: 'pglite' };
+    return {
+      ...handle,
+      kind: 'pglite',
+      async close() {
+        await handle.close();
+        // Kysely closes PGlite only if it ever ran a query through it; an app that only talked to
+        // the queue (pg-boss uses PGlite directly) left it open, and PGlite's timers kept the test
+        // process alive.
+        if (!pglite.closed) await pglite.close();
+      },
+    };
   }
   const fresh = await createPostgresTestDatabase(databaseUrl);
   const handle = await openDatabase({ databaseUrl: fresh.url, pgliteDir: null });
