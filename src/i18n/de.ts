@@ -472,6 +472,8 @@ export const text = {
     loginsTitle: 'Logins der neuen Anwender',
     loginsIntro: 'So werden die Logins voraussichtlich lauten (aus Vor- und Nachname gebildet).',
     loginsShown: (shown: number, total: number) => `Die ersten ${shown} von ${total}.`,
+    loginsAfterFix: (count: number) =>
+      count === 1 ? 'Ein neuer Anwender steht in einer Zeile mit Fehlern; sein Login wird gebildet, sobald die Zeile korrigiert ist.' : `${count} neue Anwender stehen in Zeilen mit Fehlern; ihre Logins werden gebildet, sobald die Zeilen korrigiert sind.`,
     optionsTitle: 'Optionen',
     optionsColumn: 'Optionen',
     bookForAll: 'Für jeden Mandanten dieser Datei buchen',

@@ -121,14 +121,17 @@ export async function importRoutes(app: FastifyInstance): Promise<void> {
     if (run.state === 'expired') return redirectWithFlash(reply, '/import', text.imports.expired(IMPORT_PREVIEW_HOURS));
     const catalogue = await loadCatalogue(app);
     const plan = await buildImportPlan(app.db, workspaceOf(request).resellerId, readImportRows(app.db, run.id, run.row_count), run.options, catalogue);
+    // Rows with errors are not imported, so they get no login; the page says how many wait for a fix.
+    const withLogin = plan.users.filter((u) => u.action === 'create' && u.login);
     return reply.page('imports/preview.eta', {
       title: text.imports.previewTitle(run.file_name),
       run,
       keptUntil: new Date(run.created_at.getTime() + IMPORT_PREVIEW_HOURS * HOUR),
       plan,
       issues: plan.issues.slice(0, SHOWN_ISSUES),
-      // Rows with errors are not imported, so they get no login.
-      newUsers: plan.users.filter((u) => u.action === 'create' && u.login).slice(0, SHOWN_LOGINS),
+      newUsers: withLogin.slice(0, SHOWN_LOGINS),
+      newUsersWithLogin: withLogin.length,
+      newUsersWithoutLogin: plan.counts.newUsers - withLogin.length,
       warnings: plan.issues.filter((i) => i.severity === 'warning').length,
       shownIssues: SHOWN_ISSUES,
       shownLogins: SHOWN_LOGINS,

@@ -64,5 +64,8 @@ export async function signIn(app: FastifyInstance, who: Pick<Person, 'login' | '
   await browser.get('/anmelden');
   const page = await browser.post('/anmelden', { login: who.login, password: who.password ?? '' });
   if (page.status !== 303) throw new Error(`sign-in of ${who.login} failed with ${page.status}`);
+  // As a browser does: the page after the login carries the form token of the new session (the
+  // login page's token belonged to the anonymous one and is refused now).
+  await browser.follow(page);
   return browser;
 }

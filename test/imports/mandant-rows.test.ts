@@ -139,5 +139,6 @@ t.test('the rows of one Mandant', async (t) => {
       [['gina@gut.example', 'gina.gut'], ['fritz@gut.example', 'fritz.fehler']],
       'the refused row has no login, and does not take "fritz.fehler" from the row that will be imported',
     );
+    t.match(page.body, 'Ein neuer Anwender steht in einer Zeile mit Fehlern; sein Login wird gebildet, sobald die Zeile korrigiert ist.', 'the page says why one new Anwender has no login yet');
   });
 });
