@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { createViews } from '../../src/app.ts';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, createViews } from '../../src/app.ts';
+import { MovableClock } from '../../src/clock.ts';
+import { openDatabase } from '../../src/db/database.ts';
 import type { Db } from '../../src/db/database.ts';
 import type { DeliveryState } from '../../src/db/types.ts';
 import { createMailRenderer } from '../../src/mail/templates.ts';
@@ -141,4 +145,25 @@ export async function startSmtpPeerOn(port: number): Promise<{ received: Receive
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return { received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * A second portal instance beside `one`: its own app, pool, queue and worker, on the same
+ * PostgreSQL database and SMTP peer. Its log lines are collected in `logs`.
+ */
+export async function startSecondInstance(t: Teardown, one: TestApp): Promise<{ app: FastifyInstance; logs: string[] }> {
+  const handle = await openDatabase({ databaseUrl: one.database.connectionString, pgliteDir: null });
+  const logs: string[] = [];
+  const app = await buildApp({
+    config: one.config,
+    database: handle,
+    clock: new MovableClock(),
+    logStream: new Writable({ write: (chunk, _encoding, done) => (logs.push(chunk.toString()), done()) }),
+    housekeeping: false,
+  });
+  t.teardown(async () => {
+    await app.close();
+    await handle.close();
+  });
+  return { app, logs };
 }

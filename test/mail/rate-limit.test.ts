@@ -1,15 +1,11 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
-import { buildApp } from '../../src/app.ts';
-import { MovableClock } from '../../src/clock.ts';
-import { openDatabase } from '../../src/db/database.ts';
 import { claimRateBudget, planRateWindows } from '../../src/mail/rate-limit.ts';
 import { mailBatchesInFlight, mailBatchSize } from '../../src/mail/worker.ts';
 import { issueLinksInBulk } from '../../src/passwords/bulk-links.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { createReseller, createResellerStaff, createTenant, createUser, type Person } from '../helpers/fixtures.ts';
-import { mailJobs, waitFor } from './helpers.ts';
+import { mailJobs, startSecondInstance, waitFor } from './helpers.ts';
 
 // MAIL_RATE_PER_MINUTE holds for all instances together: the budget is claimed from rows in the
 // database, never counted in one process's memory.
@@ -56,19 +52,8 @@ t.test('the cap, counted per second at the SMTP peer, with two app instances on 
   const one = await startTestApp(t, env);
   const { app, db, smtp, clock, config } = one;
   // The second instance: its own app, pool, queue and worker, on the same database and relay.
-  const secondHandle = await openDatabase({ databaseUrl: one.database.connectionString, pgliteDir: null });
-  const secondLogs: string[] = [];
-  const second = await buildApp({
-    config,
-    database: secondHandle,
-    clock: new MovableClock(),
-    logStream: new Writable({ write: (chunk, _encoding, done) => (secondLogs.push(chunk.toString()), done()) }),
-    housekeeping: false,
-  });
-  t.teardown(async () => {
-    await second.close();
-    await secondHandle.close();
-  });
+  // The second instance sends too; what it sent is counted from its log.
+  const { logs: secondLogs } = await startSecondInstance(t, one);
 
   const reseller = await createReseller(db);
   const staff = await createResellerStaff(db, reseller.id);

@@ -1,14 +1,10 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
-import { buildApp } from '../../src/app.ts';
-import { MovableClock } from '../../src/clock.ts';
-import { openDatabase } from '../../src/db/database.ts';
 import { issueLinksInBulk } from '../../src/passwords/bulk-links.ts';
 import { startTestApp } from '../helpers/app.ts';
 import { Browser } from '../helpers/browser.ts';
 import { createReseller, createResellerStaff, createTenant, signIn } from '../helpers/fixtures.ts';
 import { linkFromMail } from '../helpers/smtp-peer.ts';
-import { mailJobs, waitFor } from './helpers.ts';
+import { mailJobs, startSecondInstance, waitFor } from './helpers.ts';
 
 // Issue 12: two portal instances on one PostgreSQL — what a load balancer in front of them
 // relies on. A session lives in the database, so it works on both and ends on both; the two mail
@@ -21,19 +17,7 @@ const COUNT = 2_000;
 t.test('two instances on one PostgreSQL: one session on both, and 2,000 links delivered exactly once by the two workers', { skip: skipOnPglite }, async (t) => {
   const one = await startTestApp(t, { SMTP_MAX_CONNECTIONS: '5' });
   const { app, db, smtp, clock, config } = one;
-  const secondHandle = await openDatabase({ databaseUrl: one.database.connectionString, pgliteDir: null });
-  const secondLogs: string[] = [];
-  const second = await buildApp({
-    config,
-    database: secondHandle,
-    clock: new MovableClock(),
-    logStream: new Writable({ write: (chunk, _encoding, done) => (secondLogs.push(chunk.toString()), done()) }),
-    housekeeping: false,
-  });
-  t.teardown(async () => {
-    await second.close();
-    await secondHandle.close();
-  });
+  const { app: second, logs: secondLogs } = await startSecondInstance(t, one);
 
   const reseller = await createReseller(db);
   const staff = await createResellerStaff(db, reseller.id);
