@@ -93,7 +93,8 @@ async function stop(signal: string, exitCode = 0): Promise<void> {
 }
 // A queue that cannot start is as fatal as a database that cannot be reached.
 app.queueReady.catch((error: unknown) => {
-  console.error(`Mail-Warteschlange konnte nicht starten: ${reason(error)}`);
+  // Through the logger, which redacts secrets (a connection error may carry the database URL).
+  app.log.fatal({ err: error }, `Mail-Warteschlange konnte nicht starten: ${reason(error)}`);
   void stop('queue', 1);
 });
 process.once('SIGTERM', () => void stop('SIGTERM'));
